@@ -1,0 +1,66 @@
+# Newsarchive: `make run` serves the archive, `make test` runs the whole suite.
+# Both work on a fresh clone with only Python 3.11+ and make.
+
+PYTHON ?= python3
+PORT ?= 8000
+VENV := .venv
+BIN := $(VENV)/bin
+SAMPLES := articles/samples
+
+.DEFAULT_GOAL := help
+.PHONY: help run test install install-dev migrate samples lint format typecheck check bench loadtest db-stop clean
+
+help:
+	@echo "make run    install, start the database, import the samples, serve http://127.0.0.1:$(PORT)"
+	@echo "make test   install with dev tools and run the whole test suite"
+	@echo "make lint   ruff and mypy;  make bench  the benchmark suite;  make db-stop  stop the embedded PostgreSQL"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(BIN)/python manage.py migrate --no-input
+
+samples: migrate
+	$(BIN)/python manage.py ingest $(SAMPLES)
+
+run: samples
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: install-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+check: install-dev
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	DEBUG=false SECRET_KEY=ci-only-$$(printf '%060d' 0)-not-a-real-secret ALLOWED_HOSTS=archive.example.org \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+bench: migrate
+	$(BIN)/python manage.py bench $(BENCH_ARGS)
+
+db-stop:
+	@test -x $(BIN)/python && $(BIN)/python -c "from newsarchive import embedded_db; embedded_db.stop()" || true
+
+clean: db-stop
+	rm -rf $(VENV) var build *.egg-info .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -1,0 +1,20 @@
+"""The de-duplication key of an article."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def normalise_for_fingerprint(text: str) -> str:
+    """Fold Unicode form and all whitespace (line endings included) to one canonical form."""
+    return _WHITESPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+
+
+def fingerprint(title: str, body: str) -> str:
+    """sha256 hex of the normalised title and body: equal for the same article however dumped."""
+    key = normalise_for_fingerprint(title) + "\n" + normalise_for_fingerprint(body)
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()

@@ -1,0 +1,222 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils.text import slugify
+from simple_history.models import HistoricalRecords
+
+from .search import rank_vector_expression, search_vector_expression
+
+
+def unique_slug(model: type[models.Model], text: str, *, max_length: int = 100) -> str:
+    """A slug for `text` not yet used by any row of `model` (name-2, name-3... on clashes)."""
+    base = slugify(text, allow_unicode=True)[:max_length].strip("-") or "item"
+    slug, n = base, 1
+    while model._default_manager.filter(slug=slug).exists():
+        n += 1
+        suffix = f"-{n}"
+        slug = base[: max_length - len(suffix)] + suffix
+    return slug
+
+
+class Source(models.Model):
+    """An outlet: a newspaper, agency, broadcaster or site."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
+    homepage = models.URLField(max_length=500, blank=True)
+    domain = models.CharField(
+        max_length=253, blank=True, help_text="Web domain without www., e.g. bbc.co.uk"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            # Dumps spell outlets in any case; one row per outlet whatever the case.
+            models.UniqueConstraint(Lower("name"), name="source_name_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.slug:
+            self.slug = unique_slug(Source, self.name)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:source_detail", args=[self.slug])
+
+
+class SourceAlias(models.Model):
+    """Another spelling or domain by which dumps name a source."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=253)
+
+    class Meta:
+        verbose_name_plural = "source aliases"
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="sourcealias_name_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SourceRedirect(models.Model):
+    """An old source slug (after a rename or merge) that redirects to its source."""
+
+    old_slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="redirects")
+
+    def __str__(self) -> str:
+        return f"{self.old_slug} → {self.source.slug}"
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="tag_name_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.slug:
+            self.slug = unique_slug(Tag, self.name)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:tag_detail", args=[self.slug])
+
+
+class TagRedirect(models.Model):
+    """An old tag slug (after a rename or merge) that redirects to its tag."""
+
+    old_slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="redirects")
+
+    def __str__(self) -> str:
+        return f"{self.old_slug} → {self.tag.slug}"
+
+
+class ImportRun(models.Model):
+    """One run of `manage.py ingest`: what it read, and what came of it."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running"
+        FINISHED = "finished"
+        INTERRUPTED = "interrupted"
+        CRASHED = "crashed"
+
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RUNNING)
+    paths = models.JSONField(default=list)
+    options = models.JSONField(default=dict)
+    dry_run = models.BooleanField(default=False)
+    created = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    # [{"path": ..., "line": int | None, "message": ...}, ...]
+    errors = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"Import #{self.pk} ({self.started_at:%Y-%m-%d %H:%M})"
+
+
+class ArticleQuerySet(models.QuerySet["Article"]):
+    def visible(self) -> ArticleQuerySet:
+        """What the public may see: everything a curator has not hidden."""
+        return self.filter(is_hidden=False)
+
+    def newest_first(self) -> ArticleQuerySet:
+        return self.order_by(F("published_at").desc(nulls_last=True), "-id")
+
+
+class Article(models.Model):
+    title = models.TextField()
+    slug = models.SlugField(max_length=120, allow_unicode=True, blank=True)
+    # Plain text; paragraphs separated by one blank line.
+    body = models.TextField(blank=True)
+    source = models.ForeignKey(
+        Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    url = models.URLField(max_length=2000, null=True, blank=True, unique=True)
+    language = models.CharField(max_length=3, blank=True, help_text="ISO 639-1 code")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="articles")
+    # sha256 of the normalised title and body: the de-duplication key.
+    fingerprint = models.CharField(max_length=64, unique=True, editable=False)
+    is_hidden = models.BooleanField(default=False)
+    import_run = models.ForeignKey(
+        ImportRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    search_vector = models.GeneratedField(
+        expression=search_vector_expression(),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+    rank_vector = models.GeneratedField(
+        expression=rank_vector_expression(),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    history = HistoricalRecords(
+        m2m_fields=[tags],
+        excluded_fields=["search_vector", "rank_vector", "fingerprint", "created_at"],
+    )
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            GinIndex(fields=["search_vector"], name="article_search_gin"),
+            # Newest-first listings: home page, browse pages, empty-query search.
+            models.Index(
+                F("published_at").desc(nulls_last=True),
+                F("id").desc(),
+                name="article_published_idx",
+            ),
+            # Per-source listings and the source facet.
+            models.Index(fields=["source", "published_at"], name="article_source_date_idx"),
+            # Language filter and facet.
+            models.Index(fields=["language"], name="article_language_idx"),
+            # Curators' filter; hidden rows are few.
+            models.Index(
+                fields=["is_hidden"], name="article_hidden_idx", condition=Q(is_hidden=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        from .ingest.fingerprint import fingerprint
+
+        if not self.slug:
+            self.slug = slugify(self.title, allow_unicode=True)[:120].strip("-") or "article"
+        self.fingerprint = fingerprint(self.title, self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:article_detail", args=[self.pk, self.slug or "article"])

@@ -1,0 +1,128 @@
+"""The base: settings, the database and its search columns, health checks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.db import connection
+
+from tests.conftest import ROOT
+from tests.factories import make_article
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **env}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.django_db
+def test_healthz_answers_ok_with_a_database_round_trip(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_answers_503_when_the_database_is_down():
+    # A real server process whose database (a closed port) does not answer.
+    script = (
+        "import django; django.setup();"
+        "from django.test import Client;"
+        "r = Client().get('/healthz'); print(r.status_code, r.json()['status'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "newsarchive.settings",
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:9/nowhere",
+            "ALLOWED_HOSTS": "testserver",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.split() == ["503", "error"], result.stderr
+
+
+@pytest.mark.django_db
+def test_search_vector_uses_each_articles_language_and_weights_title_first():
+    english = make_article("Running cats", "The horses were galloping.", language="en")
+    french = make_article("Les chevaux", "Ils mangeaient des pommes.", language="fr")
+    unknown = make_article("Running cats", "xyz", language="")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, search_vector::text FROM articles_article WHERE id = ANY(%s)",
+            [[english.pk, french.pk, unknown.pk]],
+        )
+        vectors = dict(cursor.fetchall())
+    assert "'run':1A" in vectors[english.pk]  # English stemming, title weight A
+    assert "'gallop':6B" in vectors[english.pk]  # body weight B
+    assert "'cheval':2A" in vectors[french.pk]  # French stemming
+    assert "'running':1A" in vectors[unknown.pk]  # simple: no stemming
+
+
+@pytest.mark.django_db
+def test_search_vector_follows_an_edit_at_once():
+    article = make_article("Old headline", "Nothing here.")
+    article.title = "Earthquake"
+    article.save()
+    assert type(article).objects.filter(pk=article.pk, search_vector="earthquake").exists()
+
+
+@pytest.mark.django_db
+def test_full_text_match_uses_the_named_gin_index():
+    for i in range(300):
+        make_article(f"Filler {i}", "Ordinary words about weather.")
+    make_article("Volcano erupts", "Lava everywhere.")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE articles_article")
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute(
+            "EXPLAIN SELECT id FROM articles_article "
+            "WHERE search_vector @@ websearch_to_tsquery('english', 'volcano')"
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET enable_seqscan")
+    assert "article_search_gin" in plan
+
+
+def test_production_settings_refuse_an_insecure_secret_key():
+    result = run_manage("check", DEBUG="false", SECRET_KEY="short", ALLOWED_HOSTS="example.org")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr or "ImproperlyConfigured" in result.stderr
+
+
+def test_production_settings_refuse_missing_allowed_hosts():
+    result = run_manage("check", DEBUG="false", SECRET_KEY="x" * 60, ALLOWED_HOSTS="")
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS" in result.stderr
+
+
+def test_check_deploy_passes_with_production_settings():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY="k" * 30 + "-production-secret-for-this-test-0123456789",
+        ALLOWED_HOSTS="archive.example.org",
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_migrations_are_committed():
+    result = run_manage("makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stdout + result.stderr
