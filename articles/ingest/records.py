@@ -50,3 +50,6 @@ class ParseOptions:
     format: str = "auto"  # auto | text | json | jsonl | csv
     source: str | None = None  # forces the outlet
     tags: tuple[str, ...] = field(default=())  # added to every article
+    # Names and aliases of the sources the archive already knows (admin-curated);
+    # a body that starts with one of them names its outlet.
+    known_sources: frozenset[str] = field(default=frozenset())
