@@ -39,7 +39,9 @@ def pgdata_dir() -> Path:
     return Path(os.environ.get("NEWSARCHIVE_PGDATA", DEFAULT_PGDATA)).resolve()
 
 
-DATABASE_NAME = "newsarchive"
+def database_name() -> str:
+    """The archive's database on the embedded server (EMBEDDED_DATABASE_NAME, default newsarchive)."""
+    return os.environ.get("EMBEDDED_DATABASE_NAME", "newsarchive")
 
 
 def socket_dir() -> str:
@@ -48,7 +50,7 @@ def socket_dir() -> str:
     with _lock:
         if _socket_dir is None:
             host = _start()
-            _ensure_database(host, DATABASE_NAME)
+            _ensure_database(host, database_name())
             _socket_dir = host
         return _socket_dir
 

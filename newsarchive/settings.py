@@ -11,6 +11,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from newsarchive import embedded_db
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -89,7 +91,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "newsarchive.embedded_postgres",
-            "NAME": "newsarchive",
+            "NAME": embedded_db.database_name(),
             "USER": "postgres",
         }
     }
