@@ -40,7 +40,7 @@ def pgdata_dir() -> Path:
 
 
 def database_name() -> str:
-    """The archive's database on the embedded server (EMBEDDED_DATABASE_NAME, default newsarchive)."""
+    """The database used on the embedded server: EMBEDDED_DATABASE_NAME, or newsarchive."""
     return os.environ.get("EMBEDDED_DATABASE_NAME", "newsarchive")
 
 
