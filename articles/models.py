@@ -1,17 +1,24 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
-from .search import rank_vector_expression, search_vector_expression
+from .search import (
+    archive_query,
+    rank_expression,
+    rank_vector_expression,
+    search_vector_expression,
+)
 
 
 def unique_slug(model: type[models.Model], text: str, *, max_length: int = 100) -> str:
@@ -147,6 +154,58 @@ class ArticleQuerySet(models.QuerySet["Article"]):
 
     def newest_first(self) -> ArticleQuerySet:
         return self.order_by(F("published_at").desc(nulls_last=True), "-id")
+
+    def oldest_first(self) -> ArticleQuerySet:
+        return self.order_by(F("published_at").asc(nulls_last=True), "id")
+
+    def matching(self, q: str) -> ArticleQuerySet:
+        """Articles matching `q` (websearch syntax) through the GIN index; none for no terms."""
+        query = archive_query(q)
+        if query is None:
+            return self.none()
+        return self.filter(search_vector=query)
+
+    def search(self, q: str) -> ArticleQuerySet:
+        """Matches of `q`, most relevant first, newest first among equals."""
+        query = archive_query(q)
+        if query is None:
+            return self.none()
+        return (
+            self.filter(search_vector=query)
+            .annotate(rank=rank_expression(query))
+            .order_by("-rank", F("published_at").desc(nulls_last=True), "-id")
+        )
+
+    def from_sources(self, sources: Iterable[Source]) -> ArticleQuerySet:
+        return self.filter(source__in=list(sources))
+
+    def tagged(self, *tags: Tag) -> ArticleQuerySet:
+        """Articles carrying every one of `tags`."""
+        qs = self
+        for tag in tags:
+            qs = qs.filter(
+                Exists(Article.tags.through.objects.filter(article_id=OuterRef("pk"), tag=tag))
+            )
+        return qs
+
+    def in_language(self, language: str) -> ArticleQuerySet:
+        return self.filter(language=language)
+
+    def published_between(self, start: date | None, end: date | None) -> ArticleQuerySet:
+        """Published on or after `start` and on or before `end` (whole UTC days)."""
+        qs = self
+        if start is not None:
+            qs = qs.filter(published_at__gte=datetime.combine(start, time.min, tzinfo=UTC))
+        if end is not None:
+            after = datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)
+            qs = qs.filter(published_at__lt=after)
+        return qs
+
+    def for_listing(self) -> ArticleQuerySet:
+        """What result lists need: no body, no vectors (reading them means reading TOAST)."""
+        return self.select_related("source").defer(
+            "body", "search_vector", "rank_vector", "fingerprint", "import_run"
+        )
 
 
 class Article(models.Model):

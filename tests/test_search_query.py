@@ -1,0 +1,87 @@
+"""Query building: the websearch syntax parser (no database) and matching in every language."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from articles.models import Article
+from articles.search import Term, clear_languages_cache, parse_query
+from tests.factories import make_article
+
+
+@pytest.fixture(autouse=True)
+def _fresh_languages():
+    clear_languages_cache()
+    yield
+    clear_languages_cache()
+
+
+def test_parse_query_splits_words_phrases_or_and_exclusions():
+    assert parse_query('cat dog or mouse -rat "big cats"') == [
+        [Term("cat"), Term("dog")],
+        [Term("mouse"), Term("rat", negated=True), Term("big cats", phrase=True)],
+    ]
+
+
+def test_parse_query_survives_garbage():
+    assert parse_query("") == []
+    assert parse_query('   or  -  " ') == []
+    assert parse_query('"unclosed phrase') == [[Term("unclosed phrase", phrase=True)]]
+    assert parse_query("-\"not this\" that") == [
+        [Term("not this", phrase=True, negated=True), Term("that")]
+    ]
+
+
+def ids(qs):
+    return sorted(a.pk for a in qs)
+
+
+@pytest.mark.django_db
+def test_search_stems_english_and_french_and_finds_arabic():
+    en = make_article("Cats running", "The cats were running home.", language="en")
+    fr = make_article("Les chevaux", "Les chevaux mangeaient des pommes.", language="fr")
+    ar = make_article("الحكومة الجديدة", "أعلنت الحكومة اليوم عن خطة جديدة.", language="ar")
+    assert ids(Article.objects.visible().search("cat run")) == [en.pk]
+    assert ids(Article.objects.visible().search("cheval")) == [fr.pk]
+    assert ids(Article.objects.visible().search("الحكومة")) == [ar.pk]
+
+
+@pytest.mark.django_db
+def test_search_phrase_or_and_exclusion():
+    a = make_article("Big cats roam", "Lions and tigers.")
+    b = make_article("Cats big and small", "Tigers only.")
+    c = make_article("Dogs bark", "Nothing feline.")
+    assert ids(Article.objects.search('"big cats"')) == [a.pk]
+    assert ids(Article.objects.search("lion or dog")) == sorted([a.pk, c.pk])
+    assert ids(Article.objects.search("tigers -lions")) == [b.pk]
+
+
+@pytest.mark.django_db
+def test_exclusion_holds_across_languages_with_different_stemming():
+    # 'cats' is 'cat' in English but 'cats' in the simple configuration.
+    english = make_article("Cats", "About cats.", language="en")
+    other = make_article("Dogs", "About dogs.", language="")
+    assert english.pk and other.pk
+    assert ids(Article.objects.search("about -cats")) == [other.pk]
+
+
+@pytest.mark.django_db
+def test_empty_and_stopword_queries_match_nothing_without_error():
+    make_article("The cat", "the body")
+    assert list(Article.objects.search("")) == []
+    assert list(Article.objects.search("the and of")) == []
+    assert list(Article.objects.search("!!& | :* <-> ( )")) == []
+
+
+@pytest.mark.django_db
+def test_matching_uses_the_gin_index():
+    make_article("Cats", "About cats.")
+    qs = Article.objects.visible().matching("cat")
+    sql, params = qs.values("id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET enable_seqscan")
+    assert "article_search_gin" in plan
