@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from articles.models import Article, Source, Tag
 
@@ -44,3 +45,40 @@ def make_article(
     if tag_rows:
         article.tags.add(*tag_rows)
     return article
+
+
+def make_staff(username: str = "curator", *, editor: bool = True, password: str = "pw") -> Any:
+    """A staff user, in the Editors group unless editor=False (then with no permissions)."""
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user(username=username, password=password, is_staff=True)
+    if editor:
+        user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
+def make_superuser(username: str = "boss", password: str = "pw") -> Any:
+    from django.contrib.auth.models import User
+
+    return User.objects.create_superuser(username=username, password=password, email="")
+
+
+def bulk_articles(
+    count: int, *, title: str = "Filler {i}", body: str = "Ordinary words.", **fields: object
+) -> list[Article]:
+    """`count` articles in one INSERT (fingerprints computed here, as save() would)."""
+    from articles.ingest.fingerprint import fingerprint
+
+    rows = []
+    for i in range(count):
+        text = title.format(i=i)
+        rows.append(
+            Article(
+                title=text,
+                slug=f"filler-{i}",
+                body=body,
+                fingerprint=fingerprint(text, body),
+                **fields,
+            )
+        )
+    return Article.objects.bulk_create(rows, batch_size=2000)
