@@ -27,7 +27,9 @@ def test_add_tags_links_each_article_once_and_records_history_with_the_tags():
     a = make_article("A", tags=[politics])
     b = make_article("B")
 
-    changed = merge.add_tags(Article.objects.filter(pk__in=[a.pk, b.pk]), [politics, economy], user=user)
+    changed = merge.add_tags(
+        Article.objects.filter(pk__in=[a.pk, b.pk]), [politics, economy], user=user
+    )
 
     assert changed == 2
     assert tag_names(a) == ["Economy", "Politics"]
