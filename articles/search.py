@@ -13,15 +13,17 @@ archive holds. Two vectors are stored, both as generated columns:
 
 from __future__ import annotations
 
+import json
 import operator
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from functools import reduce
 from typing import Any
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Expression, F, Field
+from django.db.models import Expression, F, Field, Func, Value
 from django.db.models.functions import Left
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -215,11 +217,18 @@ START_SEL = "\x02"
 STOP_SEL = "\x03"
 
 
+# ts_headline drops anything shaped like an HTML tag from its output; the body's <, > and &
+# go in as these control characters and come back out intact (see `mark_hits`).
+_HIDE_HTML = ("<>&", "\x04\x05\x06")
+_SHOW_HTML = {4: "<", 5: ">", 6: "&"}
+
+
 def headline_expression(query: Any, *, highlight_all: bool = False) -> Any:
     """ts_headline over the body in the row's own configuration, hits wrapped in sentinels."""
+    body = Func(F("body"), Value(_HIDE_HTML[0]), Value(_HIDE_HTML[1]), function="translate")
     if highlight_all:
         return SearchHeadline(
-            "body",
+            body,
             query,
             config=LanguageConfig(),
             start_sel=START_SEL,
@@ -227,7 +236,7 @@ def headline_expression(query: Any, *, highlight_all: bool = False) -> Any:
             highlight_all=True,
         )
     return SearchHeadline(
-        "body",
+        body,
         query,
         config=LanguageConfig(),
         start_sel=START_SEL,
@@ -241,7 +250,7 @@ def headline_expression(query: Any, *, highlight_all: bool = False) -> Any:
 
 def mark_hits(text: str) -> SafeString:
     """Escape untrusted text, and only then turn the hit sentinels into <mark> elements."""
-    escaped = escape(text)
+    escaped = escape(text.translate(_SHOW_HTML))
     # Unbalanced sentinels (a hit cut by a fragment edge) are closed or dropped.
     out: list[str] = []
     open_ = False
@@ -259,3 +268,352 @@ def mark_hits(text: str) -> SafeString:
     if open_:
         out.append("</mark>")
     return mark_safe("".join(out))  # noqa: S308 - escaped above, only <mark> added
+
+
+# --- Running a search: one function for the page, the API, the feed and the export -------
+#
+# Every step reads as few rows as the page needs. The planner's row estimate (EXPLAIN, a
+# fraction of a millisecond) picks the plan: small result sets are counted exactly and
+# ranked in full; large ones show "about N", rank only the newest RANK_WINDOW matches
+# (reached through the date index) and compute facets on a sample of the matches.
+
+# Estimated matches up to which the count is exact (rare and mid queries).
+EXACT_COUNT_LIMIT = 10_000
+# Estimated matches up to which every match is ranked (over the inline rank_vector).
+RANK_ALL_LIMIT = 10_000
+# Above that, the newest this many matches are ranked.
+RANK_WINDOW = 1_000
+# Facets read at most about this many matching rows (more: a sample of id ranges).
+FACET_SAMPLE_ROWS = 10_000
+FACET_SAMPLE_WINDOWS = 64
+# Values shown per facet (one more is fetched to know whether there are more).
+FACET_LIMIT = 15
+# Deepest page served: deeper offsets would walk too many rows; narrow the search instead.
+MAX_PAGES = 500
+PAGE_SIZE = 20
+
+SORTS = ("relevance", "newest", "oldest")
+
+
+class PageNotFound(Exception):
+    """The requested page lies past the last page of results."""
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+
+
+@dataclass
+class TimelineBar:
+    label: str
+    start: date
+    end: date
+    count: int
+
+
+@dataclass
+class SearchResults:
+    """What a page of results needs, whatever renders it (HTML, JSON, Atom, CSV)."""
+
+    q: str
+    sort: str
+    articles: list[Any]
+    count: int
+    count_is_estimate: bool
+    page: int
+    num_pages: int
+    page_size: int
+    has_terms: bool = True
+    # Set when only the newest RANK_WINDOW matches were ranked.
+    ranked_window: int | None = None
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    facets_more: dict[str, bool] = field(default_factory=dict)
+    facets_are_estimates: bool = False
+    timeline: list[TimelineBar] = field(default_factory=list)
+    timeline_unit: str = "year"
+
+    @property
+    def start_index(self) -> int:
+        return (self.page - 1) * self.page_size
+
+    @property
+    def end_index(self) -> int:
+        return self.start_index + len(self.articles)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.num_pages
+
+
+def estimate_rows(qs: Any) -> int:
+    """The planner's estimate of the rows `qs` returns (EXPLAIN, no execution)."""
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def default_sort(q: str) -> str:
+    return "relevance" if q.strip() else "newest"
+
+
+_NEWEST_SQL = "published_at DESC NULLS LAST, id DESC"
+_OLDEST_SQL = "published_at ASC NULLS LAST, id ASC"
+
+
+def select_ids(
+    matches: Any, query: Any, sort: str, estimate: int, offset: int, limit: int
+) -> tuple[list[int], int | None]:
+    """Ids of one page of `matches` in `sort` order; and the ranking window when bounded."""
+    if sort == "relevance" and query is not None:
+        ranked = matches.annotate(rank=rank_expression(query))
+        window: int | None = None
+        if estimate > RANK_ALL_LIMIT:
+            window = RANK_WINDOW
+            ranked = ranked.newest_first()[:RANK_WINDOW]
+        inner = ranked.values("id", "published_at", "rank")
+        order = f"rank DESC, {_NEWEST_SQL}"
+        return _ids_from(inner, order, offset, limit), window
+    order_sql = _OLDEST_SQL if sort == "oldest" else _NEWEST_SQL
+    if estimate > EXACT_COUNT_LIMIT:
+        # Broad: walk the date index and stop after the page.
+        ordered = matches.oldest_first() if sort == "oldest" else matches.newest_first()
+        return list(ordered.values_list("id", flat=True)[offset : offset + limit]), None
+    # Narrow: collect the few matches first (a materialized CTE keeps the planner from
+    # walking the whole date index looking for rare matches), then sort them.
+    return _ids_from(matches.values("id", "published_at"), order_sql, offset, limit), None
+
+
+def _ids_from(inner: Any, order_sql: str, offset: int, limit: int) -> list[int]:
+    sql, params = inner.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH m AS MATERIALIZED ({sql}) SELECT id FROM m ORDER BY {order_sql} "  # noqa: S608
+            "LIMIT %s OFFSET %s",
+            (*params, limit, offset),
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def fetch_articles(ids: list[int], query: Any = None, *, snippets: bool = True) -> list[Any]:
+    """The articles of `ids`, in that order, with tags and (for a query) a marked snippet."""
+    from django.db.models import Prefetch
+
+    from .models import Article, Tag
+
+    qs = (
+        Article.objects.filter(id__in=ids)
+        .for_listing()
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("id", "name", "slug")))
+    )
+    if snippets and query is not None:
+        qs = qs.annotate(raw_snippet=headline_expression(query))
+    elif snippets:
+        qs = qs.annotate(raw_snippet=Left("body", 320))
+    by_id = {article.pk: article for article in qs}
+    articles: list[Any] = [by_id[i] for i in ids if i in by_id]
+    for article in articles:
+        raw = getattr(article, "raw_snippet", None)
+        if raw is None:
+            article.snippet = ""
+        elif query is not None:
+            article.snippet = mark_hits(raw)
+        else:
+            article.snippet = escape(_lead(raw))
+    return articles
+
+
+def _lead(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) < 300:
+        return text
+    return text[:300].rsplit(" ", 1)[0] + " …"
+
+
+def run_search(
+    base: Any,
+    q: str = "",
+    *,
+    sort: str = "",
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+    facets: bool = True,
+    snippets: bool = True,
+) -> SearchResults:
+    """Search `base` (visible articles, already filtered) for `q`: one page, count, facets."""
+    sort = sort or default_sort(q)
+    if page > MAX_PAGES:
+        raise PageNotFound(f"Pages stop at {MAX_PAGES}; narrow the search to go further.")
+    query = archive_query(q) if q.strip() else None
+    if q.strip() and query is None:
+        return SearchResults(q, sort, [], 0, False, 1, 1, page_size, has_terms=False)
+    matches = base.filter(search_vector=query) if query is not None else base
+    if sort == "relevance" and query is None:
+        sort = "newest"
+    estimate = estimate_rows(matches.values("id"))
+
+    offset = (page - 1) * page_size
+    ids, window = select_ids(matches, query, sort, estimate, offset, page_size)
+    if not ids and page > 1:
+        raise PageNotFound("There are no results on this page.")
+
+    if page == 1 and len(ids) < page_size:
+        count, is_estimate = len(ids), False
+    elif estimate <= EXACT_COUNT_LIMIT:
+        count, is_estimate = matches.count(), False
+    else:
+        count, is_estimate = estimate, True
+    num_pages = max(1, -(-count // page_size))
+    if is_estimate:
+        num_pages = max(num_pages, page + (1 if len(ids) == page_size else 0))
+    if window is not None:
+        num_pages = min(num_pages, -(-window // page_size))
+    num_pages = min(num_pages, MAX_PAGES)
+    if page > num_pages:
+        raise PageNotFound("There are no results on this page.")
+
+    results = SearchResults(
+        q=q,
+        sort=sort,
+        articles=fetch_articles(ids, query, snippets=snippets),
+        count=count,
+        count_is_estimate=is_estimate,
+        page=page,
+        num_pages=num_pages,
+        page_size=page_size,
+        ranked_window=window,
+    )
+    if facets and count:
+        _add_facets(results, matches, estimate)
+    return results
+
+
+def _sample_of(matches: Any, estimate: int) -> tuple[Any, float]:
+    """`matches` restricted to evenly spread id ranges holding about FACET_SAMPLE_ROWS rows."""
+    from django.db.models import Max, Min, Q
+
+    from .models import Article
+
+    if estimate <= FACET_SAMPLE_ROWS:
+        return matches, 1.0
+    bounds = Article.objects.aggregate(lo=Min("id"), hi=Max("id"))
+    lo, hi = bounds["lo"] or 0, bounds["hi"] or 0
+    span = hi - lo + 1
+    fraction = FACET_SAMPLE_ROWS / estimate
+    windows = max(1, min(FACET_SAMPLE_WINDOWS, span))
+    step = span / windows
+    width = max(1, int(step * fraction))
+    ranges = Q()
+    covered = 0
+    for i in range(windows):
+        start = lo + int(i * step)
+        ranges |= Q(id__gte=start, id__lt=start + width)
+        covered += width
+    return matches.filter(ranges), min(1.0, covered / span)
+
+
+def _add_facets(results: SearchResults, matches: Any, estimate: int) -> None:
+    from django.db.models.functions import ExtractMonth, ExtractYear
+
+    from .languages import language_name
+    from .models import Source, Tag
+
+    sample, fraction = _sample_of(matches, estimate)
+    results.facets_are_estimates = fraction < 1.0
+
+    def scaled(n: int) -> int:
+        return n if fraction >= 1.0 else max(1, round(n / fraction))
+
+    inner = sample.annotate(y=ExtractYear("published_at"), mo=ExtractMonth("published_at"))
+    sql, params = inner.values("source_id", "language", "y", "mo").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT GROUPING(source_id, language, y, mo), source_id, language, y, mo, count(*) "  # noqa: S608
+            f"FROM ({sql}) f GROUP BY GROUPING SETS ((source_id), (language), (y), (y, mo))",
+            params,
+        )
+        rows = cursor.fetchall()
+    source_counts: dict[int, int] = {}
+    languages: list[FacetValue] = []
+    years: dict[int, int] = {}
+    months: dict[tuple[int, int], int] = {}
+    for grouping, source_id, language, y, mo, n in rows:
+        if grouping == 0b0111 and source_id is not None:
+            source_counts[source_id] = scaled(n)
+        elif grouping == 0b1011:
+            languages.append(FacetValue(language, language_name(language), scaled(n)))
+        elif grouping == 0b1101 and y is not None:
+            years[int(y)] = scaled(n)
+        elif grouping == 0b1100 and y is not None:
+            months[(int(y), int(mo))] = scaled(n)
+
+    top_sources = sorted(source_counts.items(), key=lambda kv: (-kv[1], kv[0]))[: FACET_LIMIT + 1]
+    names = {
+        s.pk: s
+        for s in Source.objects.filter(pk__in=[pk for pk, _ in top_sources]).only("name", "slug")
+    }
+    sources = sorted(
+        (FacetValue(names[pk].slug, names[pk].name, n) for pk, n in top_sources if pk in names),
+        key=lambda f: (-f.count, f.label.lower()),
+    )
+
+    ids_sql, ids_params = sample.values("id").query.sql_with_params()
+    tag_table = Tag.articles.through._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT t.slug, t.name, count(*) AS n FROM {tag_table} at "  # noqa: S608
+            f"JOIN {Tag._meta.db_table} t ON t.id = at.tag_id "
+            f"WHERE at.article_id IN ({ids_sql}) "
+            "GROUP BY t.id, t.slug, t.name ORDER BY n DESC, t.name LIMIT %s",
+            (*ids_params, FACET_LIMIT + 1),
+        )
+        tags = [FacetValue(slug, name, scaled(n)) for slug, name, n in cursor.fetchall()]
+
+    languages.sort(key=lambda f: (-f.count, f.label))
+    results.facets = {
+        "source": sources[:FACET_LIMIT],
+        "tag": tags[:FACET_LIMIT],
+        "year": [FacetValue(str(y), str(y), n) for y, n in sorted(years.items())],
+        "language": languages[:FACET_LIMIT],
+    }
+    results.facets_more = {
+        "source": len(sources) > FACET_LIMIT,
+        "tag": len(tags) > FACET_LIMIT,
+        "year": False,
+        "language": len(languages) > FACET_LIMIT,
+    }
+    results.timeline, results.timeline_unit = build_timeline(years, months)
+
+
+def build_timeline(
+    years: dict[int, int], months: dict[tuple[int, int], int]
+) -> tuple[list[TimelineBar], str]:
+    """Bars per year, or per month when the matches span two calendar years or fewer."""
+    if not years:
+        return [], "year"
+    first, last = min(years), max(years)
+    if last - first <= 1:
+        first_month = min(m for (y, m) in months if y == first)
+        last_month = max(m for (y, m) in months if y == last)
+        bars = []
+        y, m = first, first_month
+        while (y, m) <= (last, last_month):
+            start = date(y, m, 1)
+            end = date(y + (m == 12), m % 12 + 1, 1) - timedelta(days=1)
+            bars.append(TimelineBar(start.strftime("%b %Y"), start, end, months.get((y, m), 0)))
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return bars, "month"
+    return [
+        TimelineBar(str(y), date(y, 1, 1), date(y, 12, 31), years.get(y, 0))
+        for y in range(first, last + 1)
+    ], "year"

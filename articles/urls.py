@@ -1,9 +1,27 @@
+from __future__ import annotations
+
 from django.urls import path
 
-from . import views
+from . import api, feeds, views
 
 app_name = "articles"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
+    path("search/feed/", feeds.SearchFeed(), name="search_feed"),
+    path("search/export.csv", views.search_export, name="search_export"),
+    path("api/search", api.search_api, name="api_search"),
+    path("api/articles/<int:id>", api.article_api, name="api_article"),
+    path("articles/<int:id>/<str:slug>/", views.article_detail, name="article_detail"),
+    path("sources/", views.source_list, name="source_list"),
+    path("sources/<str:slug>/", views.source_detail, name="source_detail"),
+    path("tags/", views.tag_list, name="tag_list"),
+    path("tags/<str:slug>/", views.tag_detail, name="tag_detail"),
+    path("archive/<int:year>/", views.archive_year, name="archive_year"),
+    path("archive/<int:year>/<int:month>/", views.archive_month, name="archive_month"),
+    path("archive/<int:year>/<int:month>/<int:day>/", views.archive_day, name="archive_day"),
+    path("feeds/latest/", feeds.LatestFeed(), name="latest_feed"),
+    path("feeds/sources/<str:slug>/", feeds.source_feed, name="source_feed"),
+    path("feeds/tags/<str:slug>/", feeds.tag_feed, name="tag_feed"),
 ]

@@ -28,7 +28,7 @@ def test_parse_query_survives_garbage():
     assert parse_query("") == []
     assert parse_query('   or  -  " ') == []
     assert parse_query('"unclosed phrase') == [[Term("unclosed phrase", phrase=True)]]
-    assert parse_query("-\"not this\" that") == [
+    assert parse_query('-"not this" that') == [
         [Term("not this", phrase=True, negated=True), Term("that")]
     ]
 

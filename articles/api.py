@@ -1,0 +1,74 @@
+"""The JSON twin of the search page, and one article with its body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+
+from .models import Article
+from .search import PageNotFound, SearchResults
+from .views import bind_search, search_from
+
+
+def _error(message: str, status: int) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+def article_json(request: HttpRequest, article: Any, *, body: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": article.pk,
+        "title": article.title,
+        "url": request.build_absolute_uri(article.get_absolute_url()),
+        "source": article.source.name if article.source else None,
+        "published_at": article.published_at.isoformat() if article.published_at else None,
+        "tags": [t.name for t in article.tags.all()],
+        "language": article.language,
+    }
+    if body:
+        data["original_url"] = article.url
+        data["body"] = article.body
+    else:
+        data["snippet"] = str(getattr(article, "snippet", ""))
+    return data
+
+
+def results_json(request: HttpRequest, results: SearchResults) -> dict[str, Any]:
+    return {
+        "count": results.count,
+        "count_is_estimate": results.count_is_estimate,
+        "page": results.page,
+        "num_pages": results.num_pages,
+        "results": [article_json(request, a) for a in results.articles],
+        "facets": {
+            name: [{"value": fv.value, "label": fv.label, "count": fv.count} for fv in values]
+            for name, values in results.facets.items()
+        }
+        or {"source": [], "tag": [], "year": [], "language": []},
+    }
+
+
+def search_api(request: HttpRequest) -> JsonResponse:
+    filterset = bind_search(request)
+    if not filterset.is_valid():
+        return _error(filterset.error_message(), 400)
+    try:
+        results = search_from(filterset)
+    except PageNotFound as exc:
+        return _error(str(exc), 404)
+    return JsonResponse(results_json(request, results), json_dumps_params={"ensure_ascii": False})
+
+
+def article_api(request: HttpRequest, id: int) -> JsonResponse:
+    article = (
+        Article.objects.visible()
+        .select_related("source")
+        .defer("search_vector", "rank_vector")
+        .filter(pk=id)
+        .first()
+    )
+    if article is None:
+        return _error(f"No article with id {id}.", 404)
+    return JsonResponse(
+        article_json(request, article, body=True), json_dumps_params={"ensure_ascii": False}
+    )

@@ -1,0 +1,135 @@
+"""Atom feeds: the newest articles, per source, per tag, and of any search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.syndication.views import Feed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from .models import Article, Source, Tag
+from .search import PageNotFound
+from .views import bind_search, resolve_source_slug, resolve_tag_slug, search_from
+
+FEED_ITEMS = 30
+
+
+class ArticleFeed(Feed):
+    feed_type = Atom1Feed
+
+    def item_title(self, item: Article) -> str:
+        return item.title
+
+    def item_description(self, item: Article) -> str:
+        # Plain text; the feed generator escapes it.
+        return str(getattr(item, "snippet", "") or "")
+
+    def item_pubdate(self, item: Article) -> Any:
+        return item.published_at
+
+    def item_updateddate(self, item: Article) -> Any:
+        return item.published_at or item.created_at
+
+    def item_author_name(self, item: Article) -> str | None:
+        return item.source.name if item.source else None
+
+    def item_categories(self, item: Article) -> list[str]:
+        return [t.name for t in item.tags.all()]
+
+
+def _newest(base: Any) -> list[Article]:
+    from .search import fetch_articles
+
+    ids = list(base.newest_first().values_list("id", flat=True)[:FEED_ITEMS])
+    return fetch_articles(ids, None)
+
+
+class LatestFeed(ArticleFeed):
+    title = "Newsarchive: newest articles"
+    subtitle = "The newest articles in the archive."
+
+    def link(self) -> str:
+        return reverse("articles:home")
+
+    def items(self) -> list[Article]:
+        return _newest(Article.objects.visible())
+
+
+class SourceFeed(ArticleFeed):
+    def get_object(self, request: HttpRequest, slug: str) -> Source:
+        source = resolve_source_slug(slug)
+        if isinstance(source, str):
+            raise Http404
+        return source
+
+    def title(self, obj: Source) -> str:
+        return f"Newsarchive: {obj.name}"
+
+    def link(self, obj: Source) -> str:
+        return obj.get_absolute_url()
+
+    def items(self, obj: Source) -> list[Article]:
+        return _newest(Article.objects.visible().filter(source=obj))
+
+
+class TagFeed(ArticleFeed):
+    def get_object(self, request: HttpRequest, slug: str) -> Tag:
+        tag = resolve_tag_slug(slug)
+        if isinstance(tag, str):
+            raise Http404
+        return tag
+
+    def title(self, obj: Tag) -> str:
+        return f"Newsarchive: {obj.name}"
+
+    def link(self, obj: Tag) -> str:
+        return obj.get_absolute_url()
+
+    def items(self, obj: Tag) -> list[Article]:
+        return _newest(Article.objects.visible().tagged(obj))
+
+
+class SearchFeed(ArticleFeed):
+    """The newest matches of a search, so a reader can subscribe to it."""
+
+    def get_object(self, request: HttpRequest) -> Any:
+        filterset = bind_search(request)
+        if not filterset.is_valid():
+            raise Http404(filterset.error_message())
+        filterset.form.cleaned_data["sort"] = "newest"
+        filterset.form.cleaned_data["page"] = 1
+        try:
+            results = search_from(filterset, page_size=FEED_ITEMS, facets=False)
+        except PageNotFound as exc:
+            raise Http404(str(exc)) from exc
+        return {
+            "q": filterset.form.cleaned_data.get("q") or "",
+            "results": results,
+            "request": request,
+        }
+
+    def title(self, obj: Any) -> str:
+        return f"Newsarchive search: {obj['q']}" if obj["q"] else "Newsarchive search"
+
+    def link(self, obj: Any) -> str:
+        request = obj["request"]
+        return reverse("articles:search") + ("?" + request.GET.urlencode() if request.GET else "")
+
+    def items(self, obj: Any) -> list[Article]:
+        return obj["results"].articles
+
+
+def source_feed(request: HttpRequest, slug: str) -> HttpResponse:
+    current = resolve_source_slug(slug)
+    if isinstance(current, str):
+        return HttpResponsePermanentRedirect(reverse("articles:source_feed", args=[current]))
+    return SourceFeed()(request, slug=slug)
+
+
+def tag_feed(request: HttpRequest, slug: str) -> HttpResponse:
+    current = resolve_tag_slug(slug)
+    if isinstance(current, str):
+        return HttpResponsePermanentRedirect(reverse("articles:tag_feed", args=[current]))
+    return TagFeed()(request, slug=slug)

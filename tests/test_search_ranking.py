@@ -1,0 +1,169 @@
+"""Ranking, counts, facets and snippets of `run_search` on a small pinned corpus."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+
+from articles import search
+from articles.models import Article
+from articles.search import clear_languages_cache, mark_hits, run_search
+from tests.factories import make_article, make_source
+
+
+@pytest.fixture(autouse=True)
+def _fresh_languages():
+    clear_languages_cache()
+    yield
+    clear_languages_cache()
+
+
+def day(y, m=1, d=1):
+    return datetime(y, m, d, tzinfo=UTC)
+
+
+def titles(results):
+    return [a.title for a in results.articles]
+
+
+@pytest.mark.django_db
+def test_ranking_title_beats_body_more_hits_beat_fewer_recency_breaks_ties():
+    make_article("Budget talks", "The volcano erupted.", published_at=day(2001))
+    make_article("Harbour news", "A volcano erupted near the harbour.", published_at=day(2020))
+    make_article("Volcano erupts", "Ash everywhere.", published_at=day(2000))
+    make_article("Island report", "Volcano, volcano, volcano: lava.", published_at=day(2002))
+    make_article("Older harbour news", "A volcano erupted.", published_at=day(2010))
+    make_article("Nothing", "Unrelated text.", published_at=day(2021))
+    results = run_search(Article.objects.visible(), "volcano")
+    assert titles(results) == [
+        "Volcano erupts",  # title hit
+        "Island report",  # three body hits
+        "Harbour news",  # one body hit, newest of the ties
+        "Older harbour news",
+        "Budget talks",
+    ]
+    assert results.count == 5
+    assert not results.count_is_estimate
+
+
+@pytest.mark.django_db
+def test_sort_newest_and_oldest_put_undated_last():
+    make_article("Cats a", "cats", published_at=day(2001))
+    make_article("Cats b", "cats", published_at=None)
+    make_article("Cats c", "cats", published_at=day(2005))
+    base = Article.objects.visible()
+    assert titles(run_search(base, "cat", sort="newest")) == ["Cats c", "Cats a", "Cats b"]
+    assert titles(run_search(base, "cat", sort="oldest")) == ["Cats a", "Cats c", "Cats b"]
+    assert run_search(base, "").sort == "newest"
+
+
+@pytest.mark.django_db
+def test_hidden_articles_vanish_from_results_counts_and_facets():
+    source = make_source("Hidden Herald")
+    make_article("Cats shown", "cats", tags=["pets"])
+    make_article("Cats hidden", "cats", source=source, tags=["secret"], is_hidden=True)
+    results = run_search(Article.objects.visible(), "cats")
+    assert titles(results) == ["Cats shown"]
+    assert results.count == 1
+    assert [f.label for f in results.facets["tag"]] == ["pets"]
+    assert results.facets["source"] == []
+
+
+@pytest.mark.django_db
+def test_facets_count_the_current_query_and_years_are_chronological():
+    times = make_source("Times")
+    post = make_source("Post")
+    for year, source in [(2019, times), (2003, times), (2011, post), (2003, post)]:
+        make_article(
+            f"Flood {year} {source.name}",
+            "flood water",
+            source=source,
+            published_at=day(year),
+            tags=["weather"],
+        )
+    make_article("Drought", "dry", source=post, published_at=day(2015), tags=["climate"])
+    results = run_search(Article.objects.visible(), "flood")
+    facets = {k: [(f.value, f.count) for f in v] for k, v in results.facets.items()}
+    assert facets["source"] == [("post", 2), ("times", 2)]
+    assert facets["tag"] == [("weather", 4)]
+    assert facets["year"] == [("2003", 2), ("2011", 1), ("2019", 1)]
+    assert facets["language"] == [("en", 4)]
+    assert results.timeline_unit == "year"
+    assert [(b.label, b.count) for b in results.timeline][:3] == [
+        ("2003", 2),
+        ("2004", 0),
+        ("2005", 0),
+    ]
+    assert len(results.timeline) == 2019 - 2003 + 1
+
+
+@pytest.mark.django_db
+def test_timeline_is_monthly_when_the_matches_span_two_years_or_less():
+    make_article("Storm one", "storm", published_at=day(2020, 11, 5))
+    make_article("Storm two", "storm", published_at=day(2021, 2, 5))
+    results = run_search(Article.objects.visible(), "storm")
+    assert results.timeline_unit == "month"
+    assert [(b.label, b.count) for b in results.timeline] == [
+        ("Nov 2020", 1),
+        ("Dec 2020", 0),
+        ("Jan 2021", 0),
+        ("Feb 2021", 1),
+    ]
+    assert results.timeline[-1].end.isoformat() == "2021-02-28"
+
+
+@pytest.mark.django_db
+def test_broad_queries_use_estimates_a_ranking_window_and_sampled_facets(monkeypatch):
+    # The thresholds are lowered so a small corpus takes the large-result-set path.
+    monkeypatch.setattr(search, "EXACT_COUNT_LIMIT", 5)
+    monkeypatch.setattr(search, "RANK_ALL_LIMIT", 5)
+    monkeypatch.setattr(search, "RANK_WINDOW", 10)
+    monkeypatch.setattr(search, "FACET_SAMPLE_ROWS", 10)
+    monkeypatch.setattr(search, "FACET_SAMPLE_WINDOWS", 4)
+    for i in range(60):
+        make_article(f"Report {i}", "election results", published_at=day(2000 + i % 20))
+    make_article("Election special", "election", published_at=day(1990))  # oldest: outside
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE articles_article")
+    results = run_search(Article.objects.visible(), "election", page_size=5)
+    assert results.count_is_estimate
+    assert results.count > 20
+    assert results.ranked_window == 10
+    assert results.num_pages == 2  # only the ranked window is paged
+    # The title match is older than the newest 10 matches, so it is not ranked.
+    assert "Election special" not in titles(results)
+    assert results.facets_are_estimates
+    assert results.facets["language"][0].value == "en"
+    with pytest.raises(search.PageNotFound):
+        run_search(Article.objects.visible(), "election", page=3, page_size=5)
+    newest = run_search(Article.objects.visible(), "election", sort="newest", page_size=5)
+    assert newest.ranked_window is None
+    assert titles(newest)[:3] == ["Report 59", "Report 39", "Report 19"]
+
+
+@pytest.mark.django_db
+def test_snippets_mark_hits_and_escape_hostile_bodies():
+    make_article("Hostile", 'Before <script>alert("x")</script> the cat </mark> & after.')
+    [article] = run_search(Article.objects.visible(), "cat").articles
+    assert "<mark>cat</mark>" in article.snippet
+    assert "<script>" not in article.snippet
+    assert "&lt;script&gt;" in article.snippet
+    assert "&lt;/mark&gt;" in article.snippet
+
+
+def test_mark_hits_escapes_first_and_balances_marks():
+    assert mark_hits('<b>"\x02hit\x03"</b>') == "&lt;b&gt;&quot;<mark>hit</mark>&quot;&lt;/b&gt;"
+    assert mark_hits("cut \x02off") == "cut <mark>off</mark>"
+    assert mark_hits("stray\x03 end") == "stray end"
+
+
+@pytest.mark.django_db
+def test_page_past_the_end_raises():
+    make_article("Cats", "cats")
+    assert run_search(Article.objects.visible(), "cat", page=1).count == 1
+    with pytest.raises(search.PageNotFound):
+        run_search(Article.objects.visible(), "cat", page=2)
+    with pytest.raises(search.PageNotFound):
+        run_search(Article.objects.visible(), "cat", page=search.MAX_PAGES + 1)
