@@ -1,0 +1,137 @@
+"""The benchmark's printed table and its ratios to the peers (pure Python)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TARGET_FAST_MS = 30.0  # p95 of rare and mid searches
+TARGET_SEARCH_MS = 100.0  # p95 of every other search
+TARGET_PAGE_MS = 20.0  # p95 of article and browse pages
+PEERS = ("naive_django", "sqlite_fts5", "tantivy")
+
+
+def search_target(query_class: str) -> float:
+    return TARGET_FAST_MS if query_class in ("rare", "mid") else TARGET_SEARCH_MS
+
+
+def ratio(peer_ms: float | None, ours_ms: float | None) -> float | None:
+    """How many times longer the peer takes than we do (above 1: we lead)."""
+    if not peer_ms or not ours_ms:
+        return None
+    return round(peer_ms / ours_ms, 2)
+
+
+def add_ratios(results: dict[str, Any]) -> None:
+    """Put, on each search row, each peer's p50 and its ratio to our page's p50."""
+    peers = (results.get("peers") or {}).get("results", {})
+    for row in results.get("searches", []):
+        ours = row["page"]["p50_ms"]
+        row["peers"] = {}
+        for name in PEERS:
+            measured = peers.get(name, {}).get(row["label"])
+            if measured:
+                row["peers"][name] = {
+                    "p50_ms": measured["p50_ms"],
+                    "p95_ms": measured["p95_ms"],
+                    "count": measured["count"],
+                    "ratio": ratio(measured["p50_ms"], ours),
+                }
+        row["meets_target"] = max(row["page"]["p95_ms"], row["api"]["p95_ms"]) <= search_target(
+            row["class"]
+        )
+    for page in results.get("pages", {}).values():
+        page["meets_target"] = page["p95_ms"] <= TARGET_PAGE_MS
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _x(value: float | None) -> str:
+    return "-" if value is None else f"x{value:.1f}"
+
+
+def _verdict(ok: bool | None) -> str:
+    return "ok" if ok else "SLOW"
+
+
+def table(results: dict[str, Any]) -> str:
+    """The human-readable summary printed at the end of a run."""
+    lines: list[str] = []
+    corpus = results["corpus"]
+    machine = results["machine"]
+    lines.append(
+        f"Newsarchive benchmark: {corpus['articles']:,} articles "
+        f"(~{corpus['words_per_article']} words, {corpus['sources']} sources, "
+        f"{corpus['tags']} tags), {machine['nproc']} cores, {machine['memory']}, "
+        f"PostgreSQL {machine['postgresql']} {machine['server']}"
+    )
+    for key, label in (("ingest_jsonl", "JSON Lines"), ("ingest_text", "plain-text files")):
+        ingest = results.get(key)
+        if ingest:
+            reused = " (reused from an earlier run)" if ingest.get("reused") else ""
+            lines.append(
+                f"ingest {label}: {ingest['reported_articles_per_s']:,.0f} articles/s as reported, "
+                f"{ingest['wall_articles_per_s']:,.0f}/s wall incl. start-up "
+                f"({ingest['created']:,.0f} in {ingest['wall_s']} s), "
+                f"peak RSS {ingest['peak_rss_mb']} MB{reused}"
+            )
+    lines.append("")
+    header = (
+        f"{'search (ms, warm)':<24} {'matches':>9} {'shown':>9} "
+        f"{'page p50':>8} {'p95':>7} {'api p50':>8} {'p95':>7} {'first':>7}  "
+        f"{'naive p50':>9} {'ratio':>6} {'fts5 p50':>8} {'ratio':>6} "
+        f"{'tantivy':>7} {'ratio':>6}  target"
+    )
+    lines.append(header)
+    lines.append("-" * len(header))
+    for row in results.get("searches", []):
+        peers = row.get("peers", {})
+        cells = []
+        for name in PEERS:
+            peer = peers.get(name, {})
+            cells.append((_ms(peer.get("p50_ms")), _x(peer.get("ratio"))))
+        shown = row.get("count_shown")
+        lines.append(
+            f"{row['label']:<24} {row['matches_exact']:>9,} {'-' if shown is None else shown:>9} "
+            f"{row['page']['p50_ms']:>8.1f} {row['page']['p95_ms']:>7.1f} "
+            f"{row['api']['p50_ms']:>8.1f} {row['api']['p95_ms']:>7.1f} "
+            f"{max(row['page']['first_ms'], row['api']['first_ms']):>7.1f}  "
+            f"{cells[0][0]:>9} {cells[0][1]:>6} {cells[1][0]:>8} {cells[1][1]:>6} "
+            f"{cells[2][0]:>7} {cells[2][1]:>6}  "
+            f"{_verdict(row.get('meets_target'))} (p95 <= {search_target(row['class']):.0f})"
+        )
+    lines.append("")
+    lines.append(f"{'page (ms, warm)':<24} {'p50':>8} {'p95':>7} {'first':>7}  target")
+    for name, page in results.get("pages", {}).items():
+        lines.append(
+            f"{name:<24} {page['p50_ms']:>8.1f} {page['p95_ms']:>7.1f} {page['first_ms']:>7.1f}  "
+            f"{_verdict(page.get('meets_target'))} (p95 <= {TARGET_PAGE_MS:.0f})  {page['path']}"
+        )
+    lines.append("")
+    db = results.get("database", {})
+    memory = results.get("memory", {})
+    lines.append(
+        f"database {db.get('database_mb')} MB (articles table with TOAST and indexes "
+        f"{db.get('articles_table_total_mb')} MB, search GIN {db.get('search_gin_index_mb')} MB); "
+        f"bench process peak RSS {memory.get('bench_process_peak_rss_mb')} MB"
+    )
+    load = results.get("load")
+    if load:
+        lines.append(
+            f"load: {load['clients']} clients for {load['seconds']} s against gunicorn "
+            f"-w {load['workers']}: {load['requests']:,} requests, {load['requests_per_s']} req/s, "
+            f"p50 {load['p50_ms']} ms, p95 {load['p95_ms']} ms, errors {load['errors']}, "
+            f"worker peak RSS {max(load['worker_peak_rss_mb'] or [0])} MB"
+        )
+        for kind, numbers in load["by_kind"].items():
+            lines.append(
+                f"  {kind:<10} {numbers['requests']:>7,} requests, p50 {numbers['p50_ms']} ms, "
+                f"p95 {numbers['p95_ms']} ms"
+            )
+    notes = (results.get("peers") or {}).get("notes") or {}
+    for key, value in notes.items():
+        lines.append(f"peer note: {key}: {value}")
+    for problem in results.get("problems", []):
+        lines.append(f"PROBLEM: {problem}")
+    return "\n".join(lines)

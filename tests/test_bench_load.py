@@ -1,0 +1,191 @@
+"""The load generator, the query classes and the peers, without Django's database."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from articles.bench import load
+from articles.bench.corpus import CorpusSpec, write_jsonl
+from articles.bench.peers import Fts5Peer, TantivyPeer, fts5_available, tantivy_available
+from articles.bench.queries import Filters, Query, with_variants
+from articles.bench.report import ratio
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        status = 200 if self.path.startswith("/ok") else 404
+        self.send_response(status)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"hi")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def test_load_counts_requests_latencies_and_errors(server: str) -> None:
+    paths = [{"kind": "search", "path": "/ok?q=a"}, {"kind": "browse", "path": "/missing"}]
+    result = load.run(server, paths, clients=4, seconds=0.5, max_requests=200)
+    assert 0 < result["requests"] <= 200
+    assert set(result["by_kind"]) == {"search", "browse"}
+    assert result["errors"] == result["by_kind"]["browse"]["requests"] > 0
+    assert result["error_samples"][0].startswith("404 /missing")
+    assert result["p95_ms"] >= result["p50_ms"] > 0
+
+
+def test_load_stops_at_max_requests(server: str) -> None:
+    result = load.run(
+        server, [{"kind": "a", "path": "/ok"}], clients=3, seconds=30, max_requests=25
+    )
+    assert result["requests"] == 25
+    assert result["errors"] == 0
+    assert result["seconds"] < 30
+
+
+def test_load_refuses_anything_but_loopback() -> None:
+    with pytest.raises(ValueError, match="loopback"):
+        load.run("http://192.0.2.1:80", [{"kind": "a", "path": "/"}], seconds=0.1)
+
+
+def test_load_runs_as_a_second_process(server: str, tmp_path: Path) -> None:
+    paths = tmp_path / "paths.json"
+    paths.write_text(json.dumps([{"kind": "search", "path": "/ok"}]))
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "articles.bench.load",
+            "--base",
+            server,
+            "--paths",
+            str(paths),
+            "--clients",
+            "2",
+            "--seconds",
+            "0.3",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(done.stdout)["errors"] == 0
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "articles.bench.load",
+            "--base",
+            "http://example.org:80",
+            "--paths",
+            str(paths),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2 and "loopback" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_percentile_interpolates() -> None:
+    assert load.percentile([], 95) == 0.0
+    assert load.percentile([1.0, 2.0, 3.0, 4.0, 5.0], 50) == 3.0
+    assert load.percentile([1.0, 2.0], 95) == pytest.approx(1.95)
+    assert ratio(50.0, 10.0) == 5.0 and ratio(None, 1.0) is None
+
+
+def test_each_query_is_written_for_every_engine() -> None:
+    and_q = Query("two_word_and", "and", ("market", "energy"))
+    phrase = Query("phrase", "phrase", ("prime", "minister"))
+    or_not = Query("or_exclusion", "or_not", ("banks", "trade", "market"))
+    assert and_q.websearch() == "market energy"
+    assert and_q.fts5() == '"market" "energy"'
+    assert and_q.tantivy() == "+market +energy"
+    assert phrase.websearch() == phrase.fts5() == phrase.tantivy() == '"prime minister"'
+    assert or_not.websearch() == "banks or trade -market"
+    assert or_not.fts5() == '("banks" OR "trade") NOT "market"'
+    filters = Filters(
+        source="the-times", tag="economy", date_from="2020-01-01", date_to="2020-12-31"
+    )
+    variants = with_variants([and_q], {"source": filters})
+    assert [q.label for q in variants] == ["two_word_and", "two_word_and+source"]
+    assert variants[1].path("/search/") == (
+        "/search/?q=market+energy&source=the-times&tag=economy&from=2020-01-01&to=2020-12-31"
+    )
+
+
+@pytest.fixture(scope="module")
+def small_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("peers") / "c.jsonl"
+    write_jsonl(CorpusSpec(articles=400, seed=5), path)
+    return path
+
+
+def _first_match(corpus: Path) -> dict:
+    records = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines()]
+    return next(r for r in records if r["language"] == "en")
+
+
+@pytest.mark.skipif(not fts5_available(), reason="this Python's sqlite3 has no FTS5")
+def test_fts5_peer_finds_the_same_article_with_filters(small_corpus: Path, tmp_path: Path) -> None:
+    db = tmp_path / "f.sqlite"
+    Fts5Peer.build(small_corpus, db)
+    peer = Fts5Peer(db)
+    record = _first_match(small_corpus)
+    word = record["title"].split()[0].lower()
+    day = record["published_at"][:10]
+    plain = peer.search(Query("x", "and", (word,)))
+    assert 1 in plain.ids and plain.count >= 1
+    narrowed = peer.search(
+        Query(
+            "x",
+            "and",
+            (word,),
+            "all",
+            Filters(
+                source_name=record["source"], tag_name=record["tags"][0], date_from=day, date_to=day
+            ),
+        )
+    )
+    assert narrowed.ids == (1,) and narrowed.count == 1
+    assert peer.search(Query("x", "and", ("zzzznotaword",))).count == 0
+
+
+@pytest.mark.skipif(not tantivy_available(), reason="tantivy is not installed (optional)")
+def test_tantivy_peer_finds_the_same_article_with_filters(
+    small_corpus: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "tv"
+    TantivyPeer.build(small_corpus, path)
+    peer = TantivyPeer(path)
+    record = _first_match(small_corpus)
+    word = record["title"].split()[0].lower()
+    day = record["published_at"][:10]
+    assert 1 in peer.search(Query("x", "and", (word,))).ids
+    narrowed = peer.search(
+        Query(
+            "x",
+            "and",
+            (word,),
+            "all",
+            Filters(
+                source_name=record["source"], tag_name=record["tags"][0], date_from=day, date_to=day
+            ),
+        )
+    )
+    assert narrowed.ids == (1,) and narrowed.count == 1
