@@ -481,6 +481,8 @@ def run_search(
     num_pages = min(num_pages, MAX_PAGES)
     if page > num_pages:
         raise PageNotFound("There are no results on this page.")
+    if count == 0 and query is not None and not _has_lexemes(query):
+        return SearchResults(q, sort, [], 0, False, 1, 1, page_size, has_terms=False)
 
     results = SearchResults(
         q=q,
@@ -496,6 +498,20 @@ def run_search(
     if facets and count:
         _add_facets(results, matches, estimate)
     return results
+
+
+def _has_lexemes(query: Any) -> bool:
+    """False when every word of the query was a stop word or punctuation."""
+    from django.db.models import IntegerField
+
+    from .models import Article
+
+    nodes = (
+        Article.objects.annotate(n=Func(query, function="numnode", output_field=IntegerField()))
+        .values_list("n", flat=True)
+        .first()
+    )
+    return nodes != 0
 
 
 def _sample_of(matches: Any, estimate: int) -> tuple[Any, float]:

@@ -333,6 +333,7 @@ def article_detail(request: HttpRequest, id: int, slug: str) -> HttpResponse:
             url += "?" + request.GET.urlencode()
         return HttpResponsePermanentRedirect(url)
 
+    tags = list(article.tags.only("name", "slug"))
     q = request.GET.get("q", "").strip()
     query = archive_query(q) if q else None
     body: list[Any]
@@ -352,11 +353,11 @@ def article_detail(request: HttpRequest, id: int, slug: str) -> HttpResponse:
         "articles/article_detail.html",
         {
             "article": article,
-            "tags": list(article.tags.only("name", "slug")),
+            "tags": tags,
             "body": body,
             "dir": "rtl" if article.language in RTL_LANGUAGES else "auto",
             "language_name": language_name(article.language),
-            "related": related_articles(article),
+            "related": related_articles(article, [t.pk for t in tags]),
             "q": q,
             **_neighbours(request, article),
         },
@@ -383,9 +384,9 @@ def _neighbours(request: HttpRequest, article: Article) -> dict[str, Any]:
         sort = "newest"
     start = max(pos - 1, 0)
     ids, _ = select_ids(matches, query, sort, estimate_rows(matches.values("id")), start, 3)
-    if article.pk not in ids:
-        return {}
-    i = ids.index(article.pk)
+    i = pos - start
+    if i >= len(ids) or ids[i] != article.pk:
+        return {}  # the results changed since the link was made
     params = search_params(filterset)
     back_page = pos // 20 + 1
     out: dict[str, Any] = {
@@ -393,8 +394,9 @@ def _neighbours(request: HttpRequest, article: Article) -> dict[str, Any]:
         + "?"
         + _querystring(params, page=[str(back_page)] if back_page > 1 else None)
     }
-    titles = dict(Article.objects.filter(pk__in=ids).values_list("pk", "title"))
-    slugs = dict(Article.objects.filter(pk__in=ids).values_list("pk", "slug"))
+    rows = Article.objects.filter(pk__in=ids).values_list("pk", "title", "slug")
+    titles = {pk: title for pk, title, _ in rows}
+    slugs = {pk: slug for pk, _, slug in rows}
     for key, j in (("previous", i - 1), ("next", i + 1)):
         if 0 <= j < len(ids):
             other = ids[j]
@@ -412,10 +414,9 @@ RELATED = 5
 RELATED_CANDIDATES = 300
 
 
-def related_articles(article: Article) -> list[Article]:
+def related_articles(article: Article, tag_ids: list[int]) -> list[Article]:
     """Articles sharing the most tags with this one (else its title's words): bounded work."""
     through = Article.tags.through
-    tag_ids = list(through.objects.filter(article_id=article.pk).values_list("tag_id", flat=True))
     ids: list[int] = []
     if tag_ids:
         candidates = list(

@@ -1,0 +1,212 @@
+"""Home, article, source, tag and date-archive pages."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from django.core.cache import cache
+
+from articles.models import SourceRedirect, TagRedirect
+from articles.search import clear_languages_cache
+from tests.factories import make_article, make_source, make_tag
+
+
+@pytest.fixture(autouse=True)
+def _fresh():
+    clear_languages_cache()
+    cache.clear()
+    yield
+    clear_languages_cache()
+
+
+def day(y, m=1, d=1, h=0):
+    return datetime(y, m, d, h, tzinfo=UTC)
+
+
+def titles(response) -> list[str]:
+    return re.findall(
+        r'<h3 class="result-title"[^>]*><a [^>]*>(.*?)</a>', response.content.decode()
+    )
+
+
+@pytest.fixture
+def corpus(db):
+    herald = make_source("Herald")
+    tribune = make_source("Tribune")
+    space = make_tag("Space")
+    make_tag("Empty")
+    return {
+        "herald": herald,
+        "space": space,
+        "comet": make_article(
+            "Comet seen over the city",
+            "A bright comet was seen.\n\nAstronomers were delighted by the comet.",
+            source=herald,
+            tags=[space],
+            published_at=day(2020, 3, 14, 21),
+            url="https://example.org/comet",
+        ),
+        "rocket": make_article(
+            "Rocket launch delayed",
+            "The rocket stays.",
+            source=herald,
+            tags=[space],
+            published_at=day(2020, 3, 15),
+        ),
+        "budget": make_article(
+            "Budget vote", "The budget passed.", source=tribune, published_at=day(2019, 12, 31, 23)
+        ),
+        "arabic": make_article(
+            "مذنب في السماء", "شاهد الناس مذنبا.", language="ar", published_at=day(2021, 1, 1)
+        ),
+        "hidden": make_article(
+            "Hidden comet",
+            "secret",
+            source=herald,
+            tags=[space],
+            is_hidden=True,
+            published_at=day(2020, 3, 16),
+        ),
+    }
+
+
+def test_home_shows_newest_articles_search_box_and_largest_sources_and_tags(client, corpus):
+    response = client.get("/")
+    html = response.content.decode()
+    assert titles(response)[:3] == [
+        "مذنب في السماء",
+        "Rocket launch delayed",
+        "Comet seen over the city",
+    ]
+    assert 'role="search"' in html
+    assert 'Herald</a> <span class="n">2</span>' in html  # the hidden article is not counted
+    assert 'Space</a> <span class="n">2</span>' in html
+    assert "Hidden comet" not in html
+
+
+def test_article_page_shows_everything_about_the_article(client, corpus):
+    article = corpus["comet"]
+    response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1>Comet seen over the city</h1>" in html
+    assert '<time datetime="2020-03-14T21:00:00+00:00">' in html
+    assert '<a class="source" href="/sources/herald/">Herald</a>' in html
+    assert 'href="/tags/space/">Space</a>' in html
+    assert "<p>A bright comet was seen.</p>" in html
+    assert "<p>Astronomers were delighted by the comet.</p>" in html
+    assert 'href="https://example.org/comet"' in html
+    assert '<article class="article" lang="en" dir="auto">' in html
+    related = html.split('id="related-title"')[1]
+    assert "Rocket launch delayed" in related
+    assert "Hidden comet" not in related
+
+
+def test_arabic_article_is_right_to_left(client, corpus):
+    html = client.get(corpus["arabic"].get_absolute_url()).content.decode()
+    assert '<article class="article" lang="ar" dir="rtl">' in html
+
+
+def test_stale_slug_redirects_and_missing_or_hidden_is_404(client, corpus):
+    article = corpus["comet"]
+    response = client.get(f"/articles/{article.pk}/old-title/?q=comet")
+    assert response.status_code == 301
+    assert response["Location"] == article.get_absolute_url() + "?q=comet"
+    hidden = corpus["hidden"]
+    assert client.get(hidden.get_absolute_url()).status_code == 404
+    assert client.get("/articles/999999/x/").status_code == 404
+
+
+def test_article_reached_from_a_search_highlights_hits_and_links_neighbours(client, corpus):
+    comet = corpus["comet"]
+    make_article("Another comet", "comet", published_at=day(2022))
+    make_article("Third comet <i>", "comet", published_at=day(2023))
+    url = comet.get_absolute_url() + "?q=comet&sort=newest&pos=2"
+    html = client.get(url).content.decode()
+    assert "<p>A bright <mark>comet</mark> was seen.</p>" in html
+    assert 'rel="prev"' in html
+    assert 'Previous result: <span dir="auto">Another comet</span>' in html
+    assert "Back to the results" in html
+    assert 'rel="next"' not in html  # the last result
+    first = client.get(
+        comet.get_absolute_url().replace(str(comet.pk), str(comet.pk))
+        + "?q=comet&sort=newest&pos=0"
+    )
+    assert "Previous result" not in first.content.decode()  # pos does not match: no links
+
+
+def test_article_page_escapes_a_hostile_body(client, db):
+    article = make_article("<script>t</script>", "<script>alert(1)</script>\n\n<b>x</b> cat")
+    html = client.get(article.get_absolute_url() + "?q=cat").content.decode()
+    assert "<script>alert" not in html
+    assert "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>" in html
+    assert "<p>&lt;b&gt;x&lt;/b&gt; <mark>cat</mark></p>" in html
+
+
+def test_article_page_query_count_is_bounded(client, corpus, django_assert_max_num_queries):
+    with django_assert_max_num_queries(12):
+        client.get(corpus["comet"].get_absolute_url() + "?q=comet&pos=0")
+
+
+def test_source_and_tag_lists_with_counts(client, corpus):
+    html = client.get("/sources/").content.decode()
+    assert 'Herald</a> <span class="n">2</span>' in html
+    assert 'Tribune</a> <span class="n">1</span>' in html
+    html = client.get("/tags/").content.decode()
+    assert 'Space</a> <span class="n">2</span>' in html
+
+
+def test_source_and_tag_pages_list_articles_newest_first(client, corpus):
+    assert titles(client.get("/sources/herald/")) == [
+        "Rocket launch delayed",
+        "Comet seen over the city",
+    ]
+    assert titles(client.get("/tags/space/")) == [
+        "Rocket launch delayed",
+        "Comet seen over the city",
+    ]
+    assert client.get("/sources/nowhere/").status_code == 404
+    assert client.get("/tags/nothing/").status_code == 404
+    assert client.get("/tags/space/?page=2").status_code == 404
+
+
+def test_renamed_sources_and_tags_redirect_permanently(client, corpus):
+    SourceRedirect.objects.create(old_slug="old-herald", source=corpus["herald"])
+    TagRedirect.objects.create(old_slug="cosmos", tag=corpus["space"])
+    response = client.get("/sources/old-herald/")
+    assert (response.status_code, response["Location"]) == (301, "/sources/herald/")
+    response = client.get("/tags/cosmos/")
+    assert (response.status_code, response["Location"]) == (301, "/tags/space/")
+
+
+def test_source_pages_paginate(client, db):
+    source = make_source("Big")
+    for i in range(25):
+        make_article(f"Item {i:02d}", "x", source=source, published_at=day(2000 + i))
+    page2 = client.get("/sources/big/?page=2")
+    assert titles(page2) == ["Item 04", "Item 03", "Item 02", "Item 01", "Item 00"]
+    assert client.get("/sources/big/?page=3").status_code == 404
+    assert client.get("/sources/big/?page=x").status_code == 404
+
+
+def test_date_archive_counts_per_month_and_day_in_utc(client, corpus):
+    html = client.get("/archive/2020/").content.decode()
+    assert '<a href="/archive/2020/3/">March</a> <span class="n">2</span>' in html
+    assert 'December <span class="n">0</span>' in html
+    assert titles(client.get("/archive/2019/")) == ["Budget vote"]  # 23:00 UTC on 31 Dec
+    month = client.get("/archive/2020/3/").content.decode()
+    assert '<a href="/archive/2020/3/14/">14</a> <span class="n">1</span>' in month
+    assert '<a href="/archive/2020/3/15/">15</a> <span class="n">1</span>' in month
+    assert titles(client.get("/archive/2020/3/14/")) == ["Comet seen over the city"]
+    assert client.get("/archive/2020/2/30/").status_code == 404
+    assert client.get("/archive/2020/13/").status_code == 404
+
+
+def test_browse_pages_run_a_bounded_number_of_queries(
+    client, corpus, django_assert_max_num_queries
+):
+    for url in ("/", "/sources/herald/", "/tags/space/", "/archive/2020/3/14/", "/archive/2020/"):
+        with django_assert_max_num_queries(10):
+            assert client.get(url).status_code == 200
