@@ -207,6 +207,10 @@ def _action_form_response(
     return TemplateResponse(request, "admin/articles/action_form.html", context)
 
 
+def _articles(n: int) -> str:
+    return f"{n} article" if n == 1 else f"{n} articles"
+
+
 def _is_apply(request: HttpRequest) -> bool:
     return request.POST.get("apply") == "yes"
 
@@ -318,7 +322,7 @@ class ArticleAdmin(SimpleHistoryAdmin):
             tags = form.cleaned_data["tags"]
             changed = merge.add_tags(queryset, tags, user=request.user)
             names = ", ".join(t.name for t in tags)
-            self.message_user(request, f"Added {names} to {changed} articles.", messages.SUCCESS)
+            self.message_user(request, f"Added {names} to {_articles(changed)}.", messages.SUCCESS)
             return None
         return _action_form_response(
             self, request, queryset, form, title="Add tags", action="add_tags", button="Add tags"
@@ -332,7 +336,7 @@ class ArticleAdmin(SimpleHistoryAdmin):
             changed = merge.remove_tags(queryset, tags, user=request.user)
             names = ", ".join(t.name for t in tags)
             self.message_user(
-                request, f"Removed {names} from {changed} articles.", messages.SUCCESS
+                request, f"Removed {names} from {_articles(changed)}.", messages.SUCCESS
             )
             return None
         return _action_form_response(
@@ -360,7 +364,7 @@ class ArticleAdmin(SimpleHistoryAdmin):
             source = form.cleaned_data["source"]
             changed = merge.set_source(queryset, source, user=request.user)
             self.message_user(
-                request, f"Set the source of {changed} articles to {source}.", messages.SUCCESS
+                request, f"Set the source of {_articles(changed)} to {source}.", messages.SUCCESS
             )
             return None
         return _action_form_response(
@@ -370,12 +374,12 @@ class ArticleAdmin(SimpleHistoryAdmin):
     @admin.action(description="Hide the selected articles from the public", permissions=["change"])
     def hide(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         changed = merge.set_hidden(queryset, True, user=request.user)
-        self.message_user(request, f"Hid {changed} articles.", messages.SUCCESS)
+        self.message_user(request, f"Hid {_articles(changed)}.", messages.SUCCESS)
 
     @admin.action(description="Show the selected articles again", permissions=["change"])
     def unhide(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         changed = merge.set_hidden(queryset, False, user=request.user)
-        self.message_user(request, f"Unhid {changed} articles.", messages.SUCCESS)
+        self.message_user(request, f"Unhid {_articles(changed)}.", messages.SUCCESS)
 
 
 def _merge_action(
@@ -393,7 +397,7 @@ def _merge_action(
 
     class TargetField(forms.ModelChoiceField):
         def label_from_instance(self, obj: Any) -> str:
-            return f"{obj.name}  (/{obj.slug}/, {obj.article_count} articles)"
+            return f"{obj.name}  (/{obj.slug}/, {_articles(obj.article_count)})"
 
     class MergeForm(forms.Form):
         target = TargetField(
@@ -412,7 +416,7 @@ def _merge_action(
         modeladmin.message_user(
             request,
             f"Merged {', '.join(result.merged)} into {result.target} "
-            f"({result.articles_changed} articles changed).",
+            f"({_articles(result.articles_changed)} changed).",
             messages.SUCCESS,
         )
         return None
