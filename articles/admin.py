@@ -17,6 +17,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.paginator import Paginator
+from django.db import models
 from django.db.models import F, Func, Max, Min, OuterRef, QuerySet, Subquery, Value
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -24,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import merge
@@ -218,6 +220,7 @@ def _is_apply(request: HttpRequest) -> bool:
 @admin.register(Article)
 class ArticleAdmin(SimpleHistoryAdmin):
     form = ArticleAdminForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["title", "source", "published_at", "language", "tag_list", "is_hidden"]
     list_display_links = ["title"]
     list_filter = ["is_hidden", LanguageFilter, "source", "tags", "import_run"]
@@ -443,6 +446,11 @@ def _article_count(model_field: str) -> Any:
     return Subquery(counted)
 
 
+def _article_list_link(count: int, **lookup: Any) -> str:
+    url = reverse("admin:articles_article_changelist") + "?" + urlencode(lookup)
+    return format_html('<a href="{}">{}</a>', url, count)
+
+
 class RenameRedirectMixin:
     """Renaming changes the slug (unless set by hand); the old slug keeps redirecting."""
 
@@ -474,8 +482,8 @@ class TagAdmin(RenameRedirectMixin, admin.ModelAdmin):
         return super().get_queryset(request).annotate(article_count=_article_count("tag"))
 
     @admin.display(description="articles", ordering="article_count")
-    def article_count(self, obj: Any) -> int:
-        return int(obj.article_count)
+    def article_count(self, obj: Any) -> str:
+        return _article_list_link(obj.article_count, tags__id__exact=obj.pk)
 
     @admin.action(description="Merge the selected tags into one", permissions=["change"])
     def merge_tags(self, request: HttpRequest, queryset: QuerySet[Tag]) -> HttpResponse | None:
@@ -499,6 +507,7 @@ class SourceAdmin(RenameRedirectMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "domain", "article_count"]
     search_fields = ["name", "slug", "domain"]
     fields = ["name", "slug", "homepage", "domain"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [SourceAliasInline, SourceRedirectInline]
     actions = ["merge_sources"]
 
@@ -506,8 +515,8 @@ class SourceAdmin(RenameRedirectMixin, admin.ModelAdmin):
         return super().get_queryset(request).annotate(article_count=_article_count("source"))
 
     @admin.display(description="articles", ordering="article_count")
-    def article_count(self, obj: Any) -> int:
-        return int(obj.article_count)
+    def article_count(self, obj: Any) -> str:
+        return _article_list_link(obj.article_count, source__id__exact=obj.pk)
 
     @admin.action(description="Merge the selected sources into one", permissions=["change"])
     def merge_sources(

@@ -349,6 +349,8 @@ def test_tag_list_shows_article_counts(editor_client):
     response = editor_client.get(TAGS)
     counts = {t.name: t.article_count for t in response.context["cl"].result_list}
     assert counts == {"Busy": 3, "Idle": 0}
+    # Each count links to the article list filtered by that tag.
+    assert f'href="{ARTICLES}?tags__id__exact={busy.pk}">3</a>' in response.content.decode()
     assert editor_client.get(TAGS, {"q": "bus"}).context["cl"].result_count == 1
     assert editor_client.get(TAGS, {"o": "-3"}).status_code == 200  # sortable by count
 
