@@ -1,0 +1,680 @@
+"""Writes parsed articles to PostgreSQL in batches, and records each run as an `ImportRun`.
+
+The parser (`articles.ingest`) turns dumps into `ParsedArticle` and `RecordError`
+values; this module stores them. Each batch is one transaction of a few multi-row
+statements. Articles go in with `INSERT ... ON CONFLICT DO NOTHING RETURNING`, so a
+duplicate (same URL or same fingerprint, both unique in the table) is skipped by the
+database itself: atomically, and correctly even when two imports overlap. A crash or
+Ctrl-C therefore leaves whole batches only, and rerunning the import completes it.
+Sources and tags are matched case-insensitively and created race-safely the same way.
+
+Plain functions and one small class, so the command, the admin and tests can all use it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, BinaryIO, TextIO
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
+from django.db.models import F, OuterRef
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.text import slugify
+
+from .ingest.fingerprint import fingerprint
+from .ingest.records import ParsedArticle, ParseOptions, RecordError
+from .models import Article, ImportRun, Source, SourceAlias, Tag, unique_slug
+
+DEFAULT_BATCH_SIZE = 1000
+# The ImportRun row keeps this many errors; `failed` keeps the full count.
+MAX_RECORDED_ERRORS = 1000
+MAX_URL_LENGTH = 2000  # Article.url is varchar(2000)
+MAX_SOURCE_NAME = 200
+MAX_TAG_NAME = 100
+MAX_TITLE_SLUG = 120
+# Batches written while the next one is parsed: PostgreSQL computes the search vectors
+# (most of the cost of an insert) in its own process, on another core.
+DEFAULT_WORKERS = 1
+# How many times a batch is retried when PostgreSQL breaks a deadlock between two imports.
+DEADLOCK_RETRIES = 5
+
+ErrorCallback = Callable[[RecordError, bool], None]  # (error, is_warning)
+ProgressCallback = Callable[["ImportStats"], None]
+
+
+@dataclass
+class ImportStats:
+    """What a run has done so far."""
+
+    created: int = 0
+    duplicates: int = 0
+    failed: int = 0
+    warnings: int = 0
+    started: float = field(default_factory=time.monotonic)
+    finished: float | None = None
+    status: str = ImportRun.Status.RUNNING
+
+    @property
+    def articles(self) -> int:
+        """Articles read and handled (stored or recognised as duplicates)."""
+        return self.created + self.duplicates
+
+    @property
+    def elapsed(self) -> float:
+        end = self.finished if self.finished is not None else time.monotonic()
+        return max(end - self.started, 1e-9)
+
+    @property
+    def rate(self) -> float:
+        return self.articles / self.elapsed
+
+    def summary(self, *, dry_run: bool = False) -> str:
+        created = "would create" if dry_run else "created"
+        text = (
+            f"{created} {self.created:,}, duplicates {self.duplicates:,}, failed {self.failed:,}"
+            f", in {self.elapsed:.1f} s ({self.rate:,.0f} articles/s)"
+        )
+        if self.warnings:
+            text += f"; {self.warnings:,} warning{'s' if self.warnings != 1 else ''}"
+        return text
+
+
+def known_source_names() -> frozenset[str]:
+    """Every source name and alias the archive knows, for the parser to spot in bodies."""
+    names = set(Source.objects.values_list("name", flat=True))
+    names.update(SourceAlias.objects.values_list("name", flat=True))
+    return frozenset(names)
+
+
+def start_run(paths: Sequence[str], options: dict[str, Any], *, dry_run: bool) -> ImportRun:
+    return ImportRun.objects.create(paths=list(paths), options=options, dry_run=dry_run)
+
+
+def import_paths(
+    paths: Sequence[str],
+    options: ParseOptions,
+    *,
+    run: ImportRun | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    dry_run: bool = False,
+    workers: int = DEFAULT_WORKERS,
+    stdin: BinaryIO | None = None,
+    on_error: ErrorCallback | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> Importer:
+    """Parse `paths` and store their articles; returns the finished Importer (run + stats)."""
+    from .ingest import iter_records
+
+    if not options.known_sources:
+        options = _with_known_sources(options)
+    # Raises ValueError for options that make no sense, before a run is recorded.
+    records = iter_records(paths, options, stdin=stdin)
+    if run is None:
+        run = start_run(paths, parse_options_as_dict(options), dry_run=dry_run)
+    importer = Importer(
+        run,
+        batch_size=batch_size,
+        dry_run=dry_run,
+        source=options.source,
+        tags=options.tags,
+        workers=workers,
+        on_error=on_error,
+        on_progress=on_progress,
+    )
+    importer.run(records)
+    return importer
+
+
+def parse_options_as_dict(options: ParseOptions) -> dict[str, Any]:
+    """The user's options, as recorded on the ImportRun."""
+    return {
+        "source": options.source,
+        "tags": list(options.tags),
+        "reference_time": options.reference_time.isoformat() if options.reference_time else None,
+        "timezone": options.timezone,
+        "format": options.format,
+    }
+
+
+def _with_known_sources(options: ParseOptions) -> ParseOptions:
+    return replace(options, known_sources=known_source_names())
+
+
+@dataclass
+class _Row:
+    """One article ready for the INSERT."""
+
+    title: str
+    slug: str
+    body: str
+    source: str | None
+    published_at: datetime | None
+    url: str | None
+    language: str
+    fingerprint: str
+    tags: tuple[str, ...]
+    origin: str
+    line: int | None
+
+
+class Importer:
+    """Buffers records and writes them a batch at a time, keeping the ImportRun up to date.
+
+    With `workers` > 0, batches are written by that many threads (each with its own
+    connection) while the caller goes on parsing; with 0 they are written in the
+    caller's thread and connection (for callers already inside a transaction).
+    """
+
+    def __init__(
+        self,
+        run: ImportRun,
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        dry_run: bool = False,
+        source: str | None = None,
+        tags: Iterable[str] = (),
+        workers: int = 0,
+        on_error: ErrorCallback | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be 1 or more")
+        self.run_row = run
+        self.batch_size = batch_size
+        self.dry_run = dry_run
+        self.forced_source = _clean_name(source, MAX_SOURCE_NAME) if source else None
+        self.extra_tags = tuple(t for t in (_clean_name(t, MAX_TAG_NAME) for t in tags) if t)
+        self.on_error = on_error
+        self.on_progress = on_progress
+        self.stats = ImportStats()
+        self.errors: list[dict[str, Any]] = []
+        self._pending: list[_Row] = []
+        self._lock = threading.Lock()
+        # Committed ids, keyed by the name exactly as dumps spell it.
+        self._source_ids: dict[str, int] = {}
+        self._tag_ids: dict[str, int] = {}
+        # A dry run writes nothing, so it remembers what it would have stored.
+        self._seen_fingerprints: set[str] = set()
+        self._seen_urls: set[str] = set()
+        self._workers = 0 if dry_run else workers
+        self._pool: ThreadPoolExecutor | None = None
+        self._in_flight: deque[Future[None]] = deque()
+
+    # -- the loop ----------------------------------------------------------------------
+
+    def run(self, records: Iterable[ParsedArticle | RecordError]) -> ImportStats:
+        """Store every record; marks the run finished, interrupted (Ctrl-C) or crashed."""
+        try:
+            try:
+                for item in records:
+                    self.add(item)
+                self.flush()
+            finally:
+                # Batches already handed to a writer are whole transactions: let them end.
+                self._drain()
+        except KeyboardInterrupt:
+            self._finish(ImportRun.Status.INTERRUPTED)
+            return self.stats
+        except BaseException:
+            self._finish(ImportRun.Status.CRASHED)
+            raise
+        self._finish(ImportRun.Status.FINISHED)
+        return self.stats
+
+    def add(self, item: ParsedArticle | RecordError) -> None:
+        if isinstance(item, RecordError):
+            self._record_error(item)
+            return
+        row = self._prepare(item)
+        if row is not None:
+            self._pending.append(row)
+            if len(self._pending) >= self.batch_size:
+                self.flush()
+
+    def flush(self) -> None:
+        """Write (or hand to a writer) the pending batch, and report progress."""
+        rows, self._pending = self._pending, []
+        if rows:
+            if self.dry_run:
+                self._count_dry_run(rows)
+            elif self._workers:
+                self._submit(rows)
+            else:
+                self._write_rows(rows)
+        if self.on_progress is not None:
+            self.on_progress(self.stats)
+
+    def _submit(self, rows: list[_Row]) -> None:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="ingest-writer")
+        # At most one batch queued per writer: parsing never runs far ahead of writing.
+        while len(self._in_flight) >= self._workers * 2:
+            self._in_flight.popleft().result()
+        self._in_flight.append(self._pool.submit(self._write_in_thread, rows))
+
+    def _write_in_thread(self, rows: list[_Row]) -> None:
+        try:
+            self._write_rows(rows)
+        finally:
+            connection.close()
+
+    def _drain(self) -> None:
+        """Wait for the writers; re-raises the first writer's error, if any."""
+        first_error: BaseException | None = None
+        while self._in_flight:
+            try:
+                self._in_flight.popleft().result()
+            except BaseException as exc:
+                first_error = first_error or exc
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+        if first_error is not None:
+            raise first_error
+
+    # -- preparing a record -----------------------------------------------------------
+
+    def _prepare(self, article: ParsedArticle) -> _Row | None:
+        title = _clean_text(article.title).strip()
+        body = _clean_text(article.body)
+        if not title:
+            self._record_error(RecordError(article.origin, "article has no title", article.line))
+            return None
+        url = _clean_text(article.url).strip() if article.url else None
+        if url and len(url) > MAX_URL_LENGTH:
+            self._record_error(
+                RecordError(
+                    article.origin,
+                    f"URL longer than {MAX_URL_LENGTH:,} characters not stored",
+                    article.line,
+                ),
+                warning=True,
+            )
+            url = None
+        published_at = article.published_at
+        if published_at is not None and timezone.is_naive(published_at):
+            published_at = published_at.replace(tzinfo=UTC)
+        source = self.forced_source or _clean_name(article.source, MAX_SOURCE_NAME)
+        tags = _unique_names([*article.tags, *self.extra_tags])
+        language = article.language.strip().lower()
+        return _Row(
+            title=title,
+            slug=slugify(title, allow_unicode=True)[:MAX_TITLE_SLUG].strip("-") or "article",
+            body=body,
+            source=source,
+            published_at=published_at,
+            url=url or None,
+            language=language if len(language) <= 3 else "",
+            fingerprint=fingerprint(title, body),
+            tags=tags,
+            origin=article.origin,
+            line=article.line,
+        )
+
+    # -- writing ----------------------------------------------------------------------
+
+    def _write_rows(self, rows: list[_Row]) -> None:
+        try:
+            self._write_batch_retrying(rows)
+        except (DataError, IntegrityError):
+            # Something in the batch PostgreSQL refuses: store the others, report that one.
+            for row in rows:
+                try:
+                    self._write_batch_retrying([row])
+                except (DataError, IntegrityError) as exc:
+                    lines = str(exc).strip().splitlines()
+                    reason = lines[0] if lines else type(exc).__name__
+                    self._record_error(
+                        RecordError(row.origin, f"could not be stored: {reason}", row.line)
+                    )
+
+    def _write_batch_retrying(self, rows: list[_Row]) -> None:
+        for attempt in range(DEADLOCK_RETRIES):
+            try:
+                self._write_batch(rows)
+                return
+            except DatabaseError as exc:
+                if not _is_deadlock(exc) or attempt == DEADLOCK_RETRIES - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+
+    def _write_batch(self, rows: list[_Row]) -> None:
+        """One transaction: sources, tags, articles, tag links and the run's counts."""
+        with transaction.atomic(), connection.cursor() as cursor:
+            new_rows = self._new_rows(cursor, rows)
+            # A fixed order (sources and tags by name, articles by fingerprint) so two
+            # imports that overlap take their locks in the same order and rarely deadlock.
+            new_rows.sort(key=lambda r: r.fingerprint)
+            source_ids = self._resolve_sources(cursor, {r.source for r in new_rows if r.source})
+            tag_ids = self._resolve_tags(cursor, {t for r in new_rows for t in r.tags})
+            inserted = self._insert_articles(cursor, new_rows, source_ids) if new_rows else {}
+            links = [
+                (inserted[r.fingerprint], tag_ids[t])
+                for r in new_rows
+                if r.fingerprint in inserted
+                for t in r.tags
+            ]
+            if links:
+                through = Article.tags.through._meta.db_table
+                cursor.execute(
+                    f"""
+                    INSERT INTO {through} (article_id, tag_id)
+                    SELECT * FROM unnest(%s::bigint[], %s::bigint[])
+                    ON CONFLICT DO NOTHING
+                    """,  # noqa: S608 -- table names come from the models
+                    [[a for a, _ in links], [t for _, t in links]],
+                )
+            created, duplicates = len(inserted), len(rows) - len(inserted)
+            # Increments, in the batch's own transaction: the run's counts always match
+            # the articles actually committed, whichever writer commits first.
+            ImportRun.objects.filter(pk=self.run_row.pk).update(
+                created=F("created") + created, duplicates=F("duplicates") + duplicates
+            )
+        with self._lock:
+            self.stats.created += created
+            self.stats.duplicates += duplicates
+            self._source_ids.update(source_ids)
+            self._tag_ids.update(tag_ids)
+
+    def _new_rows(self, cursor: Any, rows: list[_Row]) -> list[_Row]:
+        """The rows that are neither repeated in the batch nor already stored.
+
+        Checked first because PostgreSQL computes the search vectors of a row before
+        ON CONFLICT can skip it; the INSERT still skips what a concurrent run just added.
+        """
+        cursor.execute(
+            f"SELECT fingerprint, url FROM {Article._meta.db_table} "  # noqa: S608
+            "WHERE fingerprint = ANY(%s) OR url = ANY(%s)",
+            [[r.fingerprint for r in rows], [r.url for r in rows if r.url]],
+        )
+        stored = cursor.fetchall()
+        seen_fp = {fp for fp, _ in stored}
+        seen_url = {url for _, url in stored if url}
+        new = []
+        for row in rows:
+            if row.fingerprint in seen_fp or (row.url and row.url in seen_url):
+                continue
+            seen_fp.add(row.fingerprint)
+            if row.url:
+                seen_url.add(row.url)
+            new.append(row)
+        return new
+
+    def _insert_articles(
+        self, cursor: Any, rows: list[_Row], source_ids: dict[str, int]
+    ) -> dict[str, int]:
+        """INSERT the rows in one statement; returns {fingerprint: id} of those stored."""
+        cursor.execute(
+            f"""
+            INSERT INTO {Article._meta.db_table}
+                (title, slug, body, source_id, published_at, url, language, fingerprint,
+                 is_hidden, import_run_id, created_at, updated_at)
+            SELECT t.title, t.slug, t.body, t.source_id, t.published_at, t.url, t.language,
+                   t.fingerprint, false, %s, now(), now()
+            FROM unnest(%s::text[], %s::text[], %s::text[], %s::bigint[],
+                        %s::timestamptz[], %s::text[], %s::text[], %s::text[])
+                 AS t(title, slug, body, source_id, published_at, url, language, fingerprint)
+            ON CONFLICT DO NOTHING
+            RETURNING fingerprint, id
+            """,  # noqa: S608
+            [
+                self.run_row.pk,
+                [r.title for r in rows],
+                [r.slug for r in rows],
+                [r.body for r in rows],
+                [source_ids[r.source] if r.source else None for r in rows],
+                [r.published_at for r in rows],
+                [r.url for r in rows],
+                [r.language for r in rows],
+                [r.fingerprint for r in rows],
+            ],
+        )
+        return dict(cursor.fetchall())
+
+    def _resolve_sources(self, cursor: Any, names: set[str]) -> dict[str, int]:
+        """Ids of sources by name, alias or domain (any case); creates the missing ones."""
+        ids = {n: self._source_ids[n] for n in names if n in self._source_ids}
+        missing = sorted(names - ids.keys())
+        if not missing:
+            return ids
+        source_table = Source._meta.db_table
+        alias_table = SourceAlias._meta.db_table
+        # Name first, then alias, then domain: the first match of each name wins.
+        cursor.execute(
+            f"""
+            SELECT n, s.id, 1 FROM unnest(%s::text[]) n
+                JOIN {source_table} s ON lower(s.name) = lower(n)
+            UNION ALL
+            SELECT n, a.source_id, 2 FROM unnest(%s::text[]) n
+                JOIN {alias_table} a ON lower(a.name) = lower(n)
+            UNION ALL
+            SELECT n, s.id, 3 FROM unnest(%s::text[]) n
+                JOIN {source_table} s ON s.domain <> '' AND lower(s.domain) = lower(n)
+            ORDER BY 3
+            """,  # noqa: S608
+            [missing, missing, missing],
+        )
+        for name, pk, _ in cursor.fetchall():
+            ids.setdefault(name, pk)
+        for name in missing:
+            if name not in ids:
+                ids[name] = self._create(cursor, Source, name)
+        return ids
+
+    def _resolve_tags(self, cursor: Any, names: set[str]) -> dict[str, int]:
+        ids = {n: self._tag_ids[n] for n in names if n in self._tag_ids}
+        missing = sorted(names - ids.keys())
+        if not missing:
+            return ids
+        cursor.execute(
+            f"""
+            SELECT n, t.id FROM unnest(%s::text[]) n
+                JOIN {Tag._meta.db_table} t ON lower(t.name) = lower(n)
+            """,  # noqa: S608
+            [missing],
+        )
+        ids.update(cursor.fetchall())
+        for name in missing:
+            if name not in ids:
+                ids[name] = self._create(cursor, Tag, name)
+        return ids
+
+    @staticmethod
+    def _create(cursor: Any, model: type[Source] | type[Tag], name: str) -> int:
+        """Insert a source or tag, or find the row another import just committed.
+
+        The unique index on lower(name) decides races: ON CONFLICT waits for the other
+        transaction and then skips, and the SELECT sees its committed row. A clash on
+        the slug alone (another name, same slug) retries with the next free slug.
+        """
+        table = model._meta.db_table
+        is_source = model is Source
+        # Domains make better slugs with their dots as hyphens: bbc-co-uk, not bbccouk.
+        domain = name.lower() if is_source and _looks_like_domain(name) else ""
+        slug_text = name.replace(".", " ") if domain else name
+        max_slug = 100
+        for _ in range(50):
+            slug = unique_slug(model, slug_text, max_length=max_slug)
+            if is_source:
+                cursor.execute(
+                    f"INSERT INTO {table} (name, slug, homepage, domain) VALUES (%s, %s, '', %s) "  # noqa: S608
+                    "ON CONFLICT DO NOTHING RETURNING id",
+                    [name, slug, domain],
+                )
+            else:
+                cursor.execute(
+                    f"INSERT INTO {table} (name, slug) VALUES (%s, %s) "  # noqa: S608
+                    "ON CONFLICT DO NOTHING RETURNING id",
+                    [name, slug],
+                )
+            row = cursor.fetchone()
+            if row is None:
+                cursor.execute(
+                    f"SELECT id FROM {table} WHERE lower(name) = lower(%s)",  # noqa: S608
+                    [name],
+                )
+                row = cursor.fetchone()
+            if row is not None:
+                return int(row[0])
+        raise IntegrityError(f"no free slug for {model.__name__} {name!r}")
+
+    # -- dry run ----------------------------------------------------------------------
+
+    def _count_dry_run(self, rows: list[_Row]) -> None:
+        """Count what a real run would create, reading the archive and writing nothing."""
+        fps = [r.fingerprint for r in rows]
+        urls = [r.url for r in rows if r.url]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT fingerprint, url FROM {Article._meta.db_table} "  # noqa: S608
+                "WHERE fingerprint = ANY(%s) OR url = ANY(%s)",
+                [fps, urls],
+            )
+            existing = cursor.fetchall()
+        stored_fps = {fp for fp, _ in existing}
+        stored_urls = {u for _, u in existing if u}
+        for row in rows:
+            if (
+                row.fingerprint in stored_fps
+                or row.fingerprint in self._seen_fingerprints
+                or (row.url and (row.url in stored_urls or row.url in self._seen_urls))
+            ):
+                self.stats.duplicates += 1
+                continue
+            self.stats.created += 1
+            self._seen_fingerprints.add(row.fingerprint)
+            if row.url:
+                self._seen_urls.add(row.url)
+
+    # -- bookkeeping ------------------------------------------------------------------
+
+    def _record_error(self, error: RecordError, *, warning: bool = False) -> None:
+        with self._lock:
+            if warning:
+                self.stats.warnings += 1
+            else:
+                self.stats.failed += 1
+            if len(self.errors) < MAX_RECORDED_ERRORS:
+                message = f"warning: {error.message}" if warning else error.message
+                self.errors.append({"path": error.origin, "line": error.line, "message": message})
+        if self.on_error is not None:
+            self.on_error(error, warning)
+
+    def _finish(self, status: str) -> None:
+        """Record the outcome; the writers have already counted what they committed."""
+        self.stats.finished = time.monotonic()
+        self.stats.status = status
+        fields: dict[str, Any] = {
+            "status": status,
+            "finished_at": timezone.now(),
+            "failed": self.stats.failed,
+            "errors": self.errors,
+        }
+        if self.dry_run:
+            fields.update(created=self.stats.created, duplicates=self.stats.duplicates)
+        for attempt in range(2):
+            try:
+                ImportRun.objects.filter(pk=self.run_row.pk).update(**fields)
+                self.run_row.refresh_from_db()
+                return
+            except DatabaseError:
+                # Interrupted mid-query, the connection may be unusable: retry on a new one.
+                if attempt:
+                    return
+                connection.close()
+
+
+def _is_deadlock(exc: BaseException) -> bool:
+    cause = exc.__cause__
+    return getattr(cause, "sqlstate", None) == "40P01"
+
+
+def _clean_text(text: str | None) -> str:
+    """The last guard before PostgreSQL: no NUL, no lone surrogate (from JSON escapes)."""
+    if not text:
+        return ""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def _clean_name(name: str | None, max_length: int) -> str | None:
+    if not name:
+        return None
+    cleaned = " ".join(_clean_text(name).split())[:max_length].strip()
+    return cleaned or None
+
+
+def _unique_names(names: Iterable[str]) -> tuple[str, ...]:
+    """Tag names cleaned, without case-insensitive repeats, in their first spelling."""
+    seen: set[str] = set()
+    unique = []
+    for raw in names:
+        name = _clean_name(raw, MAX_TAG_NAME)
+        if name and name.casefold() not in seen:
+            seen.add(name.casefold())
+            unique.append(name)
+    return tuple(unique)
+
+
+def _looks_like_domain(name: str) -> bool:
+    parts = name.split(".")
+    return (
+        " " not in name
+        and len(parts) >= 2
+        and all(parts)
+        and parts[-1].isalpha()
+        and all(c.isalnum() or c in "-." for c in name)
+    )
+
+
+def export_articles(out: TextIO) -> int:
+    """Write every article to `out` as JSON Lines, the shape `ingest` reads back; returns the count.
+
+    Streamed with a server-side cursor, tags gathered by a subquery: the archive is never
+    held in memory, however large.
+    """
+    tag_names = ArraySubquery(
+        Tag.objects.filter(articles=OuterRef("pk")).order_by(Lower("name")).values("name")
+    )
+    rows = (
+        Article.objects.order_by("id")
+        .annotate(tag_names=tag_names)
+        .values_list(
+            "id", "title", "source__name", "published_at", "language", "tag_names", "url", "body"
+        )
+    )
+    count = 0
+    for pk, title, source, published_at, language, tags, url, body in rows.iterator(2000):
+        record = {
+            "id": pk,
+            "title": title,
+            "source": source,
+            "published_at": _iso_utc(published_at),
+            "language": language,
+            "tags": tags,
+            "url": url,
+            "body": body,
+        }
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+def _iso_utc(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,209 @@
+"""`manage.py ingest PATH...`: import dumps of news articles (thin: see articles.importer)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
+from tqdm import tqdm
+
+from articles.importer import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_WORKERS,
+    ImportStats,
+    import_paths,
+    parse_options_as_dict,
+    start_run,
+)
+from articles.ingest.records import ParseOptions, RecordError
+from articles.models import ImportRun
+
+FORMATS = ["auto", "text", "json", "jsonl", "csv"]
+# Without a terminal, a progress line this often (seconds).
+PROGRESS_EVERY = 5.0
+USAGE_ERROR = 2
+INTERRUPTED = 130
+
+
+class Command(BaseCommand):
+    help = (
+        "Import news articles from files, folders (recursively), archives (.gz, .zip, .tar, "
+        ".tar.gz) or standard input (-): plain text, JSON, JSON Lines or CSV. Duplicates (same "
+        "URL or same title and body) are skipped, so running it again creates nothing."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("paths", nargs="+", metavar="PATH", help="file, folder or - (stdin)")
+        parser.add_argument("--source", metavar="NAME", help="the outlet of every article")
+        parser.add_argument(
+            "--tag",
+            action="append",
+            default=[],
+            dest="tags",
+            metavar="NAME",
+            help="add this tag to every article (repeatable)",
+        )
+        parser.add_argument(
+            "--reference-time",
+            metavar="ISO8601",
+            help="the moment relative dates ('2 hours ago') count back from "
+            "(default: each file's modification time)",
+        )
+        parser.add_argument(
+            "--timezone",
+            default="UTC",
+            metavar="TZ",
+            help="zone of dates that carry none, e.g. Europe/Paris (default UTC)",
+        )
+        parser.add_argument("--format", default="auto", choices=FORMATS)
+        parser.add_argument(
+            "--dry-run", action="store_true", help="parse and report, write no articles"
+        )
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=DEFAULT_BATCH_SIZE,
+            metavar="N",
+            help=f"articles per transaction (default {DEFAULT_BATCH_SIZE})",
+        )
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        paths: list[str] = opts["paths"]
+        options = ParseOptions(
+            reference_time=_reference_time(opts["reference_time"], opts["timezone"]),
+            timezone=_timezone(opts["timezone"]),
+            format=opts["format"],
+            source=(opts["source"] or "").strip() or None,
+            tags=tuple(t.strip() for t in opts["tags"] if t.strip()),
+        )
+        batch_size: int = opts["batch_size"]
+        if batch_size < 1:
+            raise CommandError("--batch-size must be 1 or more", returncode=USAGE_ERROR)
+        if paths.count("-") > 1:
+            raise CommandError("standard input (-) can be read only once", returncode=USAGE_ERROR)
+        dry_run: bool = opts["dry_run"]
+
+        progress = _Progress(self, opts.get("stderr") or sys.stderr)
+        try:
+            recorded = parse_options_as_dict(options) | {"batch_size": batch_size}
+            run = start_run(paths, recorded, dry_run=dry_run)
+            importer = import_paths(
+                paths,
+                options,
+                run=run,
+                batch_size=batch_size,
+                dry_run=dry_run,
+                workers=DEFAULT_WORKERS,
+                stdin=sys.stdin.buffer if "-" in paths else None,
+                on_error=progress.error,
+                on_progress=progress.update,
+            )
+        except DatabaseError as exc:
+            progress.close()
+            raise CommandError(f"database error: {exc}".strip()) from exc
+        except KeyboardInterrupt:
+            # Before the first batch (the importer handles Ctrl-C once it is running).
+            progress.close()
+            raise CommandError(
+                "interrupted before any article was read", returncode=INTERRUPTED
+            ) from None
+        progress.close()
+
+        stats = importer.stats
+        self._summary(importer.run_row, stats, dry_run=dry_run)
+        if stats.status == ImportRun.Status.INTERRUPTED:
+            raise CommandError(
+                "interrupted: whole batches were kept; run the same command again to finish",
+                returncode=INTERRUPTED,
+            )
+        if stats.failed:
+            raise CommandError(
+                f"{stats.failed:,} record{'s' if stats.failed != 1 else ''} failed "
+                "(listed above); the others were imported",
+                returncode=1,
+            )
+
+    def _summary(self, run: ImportRun, stats: ImportStats, *, dry_run: bool) -> None:
+        head = f"Import #{run.pk}"
+        if dry_run:
+            head += " (dry run: nothing written)"
+        elif stats.status == ImportRun.Status.INTERRUPTED:
+            head += " (interrupted)"
+        self.stdout.write(f"{head}: {stats.summary(dry_run=dry_run)}")
+
+
+class _Progress:
+    """A tqdm bar on a terminal; plain periodic lines otherwise. Errors go to stderr."""
+
+    def __init__(self, command: BaseCommand, stream: TextIO) -> None:
+        self.stderr = command.stderr
+        self.stream = stream
+        self.bar: tqdm[Any] | None = None
+        if self.stderr.isatty():
+            self.bar = tqdm(
+                unit=" records",
+                file=stream,
+                dynamic_ncols=True,
+                mininterval=0.5,
+            )
+        self.last_line = time.monotonic()
+        self.seen = 0
+
+    def update(self, stats: ImportStats) -> None:
+        done = stats.created + stats.duplicates + stats.failed
+        if self.bar is not None:
+            self.bar.update(max(done - self.seen, 0))
+            self.bar.set_postfix(created=stats.created, dup=stats.duplicates, failed=stats.failed)
+            self.seen = done
+        elif time.monotonic() - self.last_line >= PROGRESS_EVERY:
+            self.last_line = time.monotonic()
+            self.stderr.write(
+                f"... {done:,} records: created {stats.created:,}, duplicates "
+                f"{stats.duplicates:,}, failed {stats.failed:,} ({stats.rate:,.0f} articles/s)"
+            )
+
+    def error(self, error: RecordError, warning: bool) -> None:
+        line = f"{error.origin}:{error.line}" if error.line is not None else error.origin
+        text = f"{line}: {'warning: ' if warning else ''}{error.message}"
+        if self.bar is not None:
+            self.bar.write(text, file=self.stream)
+        else:
+            self.stderr.write(text)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise CommandError(
+            f"--timezone: unknown time zone {name!r} (use a name such as UTC or Europe/Paris)",
+            returncode=USAGE_ERROR,
+        ) from exc
+    return name
+
+
+def _reference_time(value: str | None, zone: str) -> datetime | None:
+    """An ISO 8601 moment in UTC; one without an offset is taken in --timezone."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise CommandError(
+            f"--reference-time: {value!r} is not an ISO 8601 date and time "
+            "(e.g. 2017-06-14T12:00:00Z)",
+            returncode=USAGE_ERROR,
+        ) from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(_timezone(zone)))
+    return moment.astimezone(UTC)
