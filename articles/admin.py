@@ -120,9 +120,16 @@ class LanguageFilter(admin.SimpleListFilter):
         return queryset.filter(language="" if value == "-" else value)
 
 
+def _https_urls(field: Any, **kwargs: Any) -> Any:
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
+
+
 class ArticleAdminForm(forms.ModelForm):
     class Meta:
         model = Article
+        formfield_callback = _https_urls
         fields = [
             "title",
             "body",
