@@ -66,17 +66,19 @@ def _listing(base: Any, request: HttpRequest) -> SearchResults:
 
 
 def source_counts() -> list[tuple[Source, int]]:
-    """Every source with its number of visible articles, largest first (cached)."""
+    """Every source with its number of visible articles, largest first (cached).
+
+    Counted over the narrow (source, published_at) index, then the few hidden articles
+    are subtracted: no join with the wide article rows.
+    """
     rows = cache.get("articles:source_counts")
     if rows is None:
-        counts = (
-            Article.objects.visible()
-            .filter(source__isnull=False)
-            .values("source_id")
-            .annotate(n=Count("id"))
-            .order_by()
+        every = Article.objects.filter(source__isnull=False).values("source_id")
+        total = _counts(every.annotate(n=Count("*")).order_by(), "source_id")
+        hidden = _counts(
+            every.filter(is_hidden=True).annotate(n=Count("*")).order_by(), "source_id"
         )
-        by_id = {row["source_id"]: row["n"] for row in counts}
+        by_id = {pk: n - hidden.get(pk, 0) for pk, n in total.items() if n > hidden.get(pk, 0)}
         sources = Source.objects.filter(pk__in=by_id).only("name", "slug")
         rows = sorted(((s, by_id[s.pk]) for s in sources), key=lambda r: (-r[1], r[0].name))
         cache.set("articles:source_counts", rows, COUNTS_TTL)
@@ -84,17 +86,26 @@ def source_counts() -> list[tuple[Source, int]]:
 
 
 def tag_counts() -> list[tuple[Tag, int]]:
-    """Every tag with its number of visible articles, largest first (cached)."""
+    """Every tag with its number of visible articles, largest first (cached).
+
+    Counted on the article-tag table alone, minus the tags of the few hidden articles.
+    """
     rows = cache.get("articles:tag_counts")
     if rows is None:
-        counts = (
-            Tag.objects.filter(articles__is_hidden=False)
-            .annotate(n=Count("articles"))
-            .only("name", "slug")
+        through = Article.tags.through.objects.values("tag_id")
+        total = _counts(through.annotate(n=Count("*")).order_by(), "tag_id")
+        hidden = _counts(
+            through.filter(article__is_hidden=True).annotate(n=Count("*")).order_by(), "tag_id"
         )
-        rows = sorted(((t, t.n) for t in counts), key=lambda r: (-r[1], r[0].name))
+        by_id = {pk: n - hidden.get(pk, 0) for pk, n in total.items() if n > hidden.get(pk, 0)}
+        tags = Tag.objects.filter(pk__in=by_id).only("name", "slug")
+        rows = sorted(((t, by_id[t.pk]) for t in tags), key=lambda r: (-r[1], r[0].name))
         cache.set("articles:tag_counts", rows, COUNTS_TTL)
     return rows
+
+
+def _counts(grouped: Any, key: str) -> dict[int, int]:
+    return {row[key]: row["n"] for row in grouped}
 
 
 def home(request: HttpRequest) -> HttpResponse:
