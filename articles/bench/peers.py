@@ -95,7 +95,7 @@ class Fts5Peer:
             """
             CREATE INDEX meta_source ON meta (source, id);
             CREATE INDEX meta_published ON meta (published, id);
-            CREATE INDEX tags_tag ON tags (tag, id);
+            CREATE INDEX tags_id ON tags (id, tag);
             INSERT INTO docs (docs) VALUES ('optimize');
             """
         )
@@ -104,34 +104,33 @@ class Fts5Peer:
         partial.replace(path)
 
     def _where(self, query: Query) -> tuple[str, list[Any]]:
-        sql = "docs MATCH ?"
+        """FROM and WHERE; the unary + keeps SQLite on the FTS-first plan (see below)."""
+        # Without the +, SQLite walks the filter's index and runs MATCH once per row,
+        # up to 100 times slower; an expert writes it this way, so the peer does too.
+        sql = "FROM docs JOIN meta ON meta.id = docs.rowid WHERE docs MATCH ?"
         params: list[Any] = [query.fts5()]
         f = query.filters
         if f.source_name:
-            sql += " AND docs.rowid IN (SELECT id FROM meta WHERE source = ?)"
+            sql += " AND +meta.source = ?"
             params.append(f.source_name)
         if f.tag_name:
-            sql += " AND docs.rowid IN (SELECT id FROM tags WHERE tag = ?)"
+            sql += " AND EXISTS (SELECT 1 FROM tags WHERE tags.id = docs.rowid AND +tags.tag = ?)"
             params.append(f.tag_name)
         if f.date_from:
-            sql += " AND docs.rowid IN (SELECT id FROM meta WHERE published >= ? AND published < ?)"
+            sql += " AND +meta.published >= ? AND +meta.published < ?"
             params += [f.date_from, _day_after(f.date_to)]
         return sql, params
 
     def search(self, query: Query) -> PeerAnswer:
         where, params = self._where(query)
         rows = self.db.execute(
-            f"SELECT docs.rowid, title, snippet(docs, 1, '<mark>', '</mark>', '…', 30) "  # noqa: S608
-            f"FROM docs WHERE {where} ORDER BY bm25(docs, 4.0, 1.0) LIMIT 20",
+            "SELECT docs.rowid, title, snippet(docs, 1, '<mark>', '</mark>', '…', 30) "
+            f"{where} ORDER BY bm25(docs, 4.0, 1.0) LIMIT 20",
             params,
         ).fetchall()
-        (count,) = self.db.execute(
-            f"SELECT count(*) FROM docs WHERE {where}",  # noqa: S608
-            params,
-        ).fetchone()
+        (count,) = self.db.execute(f"SELECT count(*) {where}", params).fetchone()
         self.db.execute(
-            f"SELECT meta.source, count(*) FROM docs JOIN meta ON meta.id = docs.rowid "  # noqa: S608
-            f"WHERE {where} GROUP BY meta.source ORDER BY 2 DESC LIMIT 10",
+            f"SELECT meta.source, count(*) {where} GROUP BY meta.source ORDER BY 2 DESC LIMIT 10",
             params,
         ).fetchall()
         return PeerAnswer(count, tuple(r[0] for r in rows))

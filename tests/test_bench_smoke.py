@@ -1,0 +1,120 @@
+"""`manage.py bench` end to end on a tiny corpus, in its own throwaway database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from articles.bench.harness import bench_environment, bench_name, with_database
+from articles.bench.queries import CLASSES, VARIANTS
+
+ROOT = Path(__file__).resolve().parent.parent
+SMOKE_DB = "test_smoke_bench"
+
+
+def test_the_bench_never_uses_the_users_database() -> None:
+    env = bench_environment({"DATABASE_URL": "postgres://u:p@db.example:5433/archive?sslmode=off"})
+    assert env["DATABASE_URL"] == "postgres://u:p@db.example:5433/archive_bench?sslmode=off"
+    assert bench_environment({})["EMBEDDED_DATABASE_NAME"] == "newsarchive_bench"
+    assert (
+        bench_environment({"EMBEDDED_DATABASE_NAME": "x_bench"})["EMBEDDED_DATABASE_NAME"]
+        == "x_bench"
+    )
+    assert bench_name("newsarchive") == "newsarchive_bench"
+    assert with_database("postgres://h/a", "b") == "postgres://h/b"
+
+
+def test_the_bench_runs_like_production() -> None:
+    env = bench_environment({})
+    assert env["DEBUG"] == "false"
+    assert len(env["SECRET_KEY"]) >= 50
+    assert env["SECURE_SSL_REDIRECT"] == "false"
+    assert "127.0.0.1" in env["ALLOWED_HOSTS"].split(",")
+
+
+def _drop(env: dict[str, str]) -> None:
+    """Drop the smoke database (and its _text twin) on whichever server the env points at."""
+    code = (
+        "import os, psycopg\n"
+        "from psycopg import sql\n"
+        "url = os.environ.get('DATABASE_URL')\n"
+        "if url:\n"
+        "    from urllib.parse import urlsplit\n"
+        "    p = urlsplit(url)\n"
+        "    kw = dict(host=p.hostname, port=p.port, user=p.username, password=p.password)\n"
+        "else:\n"
+        "    from newsarchive import embedded_db\n"
+        "    kw = dict(host=embedded_db.socket_dir(), user='postgres')\n"
+        "with psycopg.connect(dbname='postgres', autocommit=True, **kw) as c:\n"
+        f"    for name in ('{SMOKE_DB}', '{SMOKE_DB}_text'):\n"
+        "        drop = sql.SQL('DROP DATABASE IF EXISTS {} WITH (FORCE)')\n"
+        "        c.execute(drop.format(sql.Identifier(name)))\n"
+    )
+    subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True, timeout=60)
+
+
+@pytest.fixture
+def smoke_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_BENCH")}
+    if env.get("DATABASE_URL"):
+        env["DATABASE_URL"] = with_database(env["DATABASE_URL"], SMOKE_DB)
+    else:
+        env["EMBEDDED_DATABASE_NAME"] = SMOKE_DB
+    _drop(env)
+    yield env
+    _drop(env)
+
+
+def test_bench_end_to_end(smoke_env: dict[str, str], tmp_path: Path) -> None:
+    output = tmp_path / "results.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "bench",
+            "--articles",
+            "300",
+            "--quick",
+            "--load-seconds",
+            "2",
+            "--dir",
+            str(tmp_path / "work"),
+            "--output",
+            str(output),
+        ],
+        env=smoke_env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    printed = done.stdout + done.stderr
+    assert done.returncode == 0, printed[-3000:]
+    assert "Traceback" not in printed
+    assert "search (ms, warm)" in done.stdout and "page (ms, warm)" in done.stdout
+    assert "load: 16 clients" in done.stdout
+
+    results = json.loads(output.read_text())
+    labels = {row["label"] for row in results["searches"]}
+    for query_class in CLASSES:
+        assert query_class in done.stdout
+        for variant in VARIANTS:
+            assert (query_class if variant == "none" else f"{query_class}+{variant}") in labels
+    for row in results["searches"]:
+        assert row["page"]["status"] == row["api"]["status"] == 200
+        assert row["page"]["p95_ms"] > 0 and row["api"]["p50_ms"] > 0
+        assert set(row["peers"]) >= {"naive_django", "sqlite_fts5"}
+    rare = next(r for r in results["searches"] if r["label"] == "rare")
+    assert 1 <= rare["matches_exact"] <= 3
+    assert rare["count_shown"] == rare["matches_exact"]
+    assert set(results["pages"]) >= {"home", "day", "article", "tag", "source"}
+    assert results["ingest_jsonl"]["created"] == 300
+    assert results["ingest_text"]["created"] == results["ingest_text"]["files"] == 200
+    assert results["database"]["database_mb"] > 0
+    assert results["load"]["errors"] == 0 and results["load"]["requests"] > 0
+    assert results["problems"] == []
