@@ -1,5 +1,19 @@
 """Turning dumps into article records: pure Python, no Django import.
 
 The database side (`articles.importer`) only ever sees `ParsedArticle` and
-`RecordError` values produced here.
+`RecordError` values produced here, through `iter_records`.
 """
+
+from __future__ import annotations
+
+from .reader import FORMATS, count_inputs, iter_records
+from .records import ParsedArticle, ParseOptions, RecordError
+
+__all__ = [
+    "FORMATS",
+    "ParseOptions",
+    "ParsedArticle",
+    "RecordError",
+    "count_inputs",
+    "iter_records",
+]

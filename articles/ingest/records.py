@@ -26,6 +26,9 @@ class ParsedArticle:
     # Where it came from, for error messages and the import report.
     origin: str = ""
     line: int | None = None
+    # Problems that did not stop the import (an unreadable date, a URL too long...),
+    # one line each, for the import report.
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

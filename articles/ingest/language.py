@@ -1,0 +1,160 @@
+"""The language of an article: ISO 639-1, from the dump's metadata or detected."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from articles.languages import LANGUAGE_NAMES
+
+# How much text the classifier sees: enough to be sure, little enough to be fast.
+DETECT_CHARS = 400
+DETECT_BYTES = 480
+# Below this many letters, or this confidence, we do not guess.
+MIN_LETTERS = 20
+MIN_CONFIDENCE = 0.5
+
+# ISO 639-2/3 codes dumps use instead of 639-1 (both the bibliographic and terminology forms).
+_THREE_LETTER = {
+    "ara": "ar",
+    "cat": "ca",
+    "chi": "zh",
+    "zho": "zh",
+    "cze": "cs",
+    "ces": "cs",
+    "dan": "da",
+    "dut": "nl",
+    "nld": "nl",
+    "eng": "en",
+    "est": "et",
+    "fas": "fa",
+    "per": "fa",
+    "fin": "fi",
+    "fra": "fr",
+    "fre": "fr",
+    "ger": "de",
+    "deu": "de",
+    "gre": "el",
+    "ell": "el",
+    "heb": "he",
+    "hin": "hi",
+    "hun": "hu",
+    "ind": "id",
+    "ita": "it",
+    "jpn": "ja",
+    "kor": "ko",
+    "lit": "lt",
+    "nep": "ne",
+    "nor": "no",
+    "nob": "no",
+    "nno": "no",
+    "pol": "pl",
+    "por": "pt",
+    "rum": "ro",
+    "ron": "ro",
+    "rus": "ru",
+    "spa": "es",
+    "srp": "sr",
+    "swe": "sv",
+    "tam": "ta",
+    "tur": "tr",
+    "ukr": "uk",
+    "urd": "ur",
+    "yid": "yi",
+    "arm": "hy",
+    "hye": "hy",
+    "baq": "eu",
+    "eus": "eu",
+    "gle": "ga",
+}
+_NAMES = {name.lower(): code for code, name in LANGUAGE_NAMES.items()}
+_NAMES.update({"farsi": "fa", "mandarin": "zh", "castilian": "es", "arabe": "ar", "العربية": "ar"})
+_NOT_LETTERS = re.compile(r"[\W\d_]+")
+_CODE = re.compile(r"^([a-z]{2,3})(?:[-_][a-z0-9]+)*$")
+
+
+def normalise_language(value: Any) -> str:
+    """'en-US', 'en_us', 'English', 'eng' -> 'en'; '' when it names no language we know."""
+    if not isinstance(value, str):
+        return ""
+    text = value.strip().lower()
+    if not text:
+        return ""
+    if text in _NAMES:
+        return _NAMES[text]
+    match = _CODE.match(text)
+    if match:
+        code = match.group(1)
+        if len(code) == 2:
+            return code
+        return _THREE_LETTER.get(code, "")
+    return ""
+
+
+_identifier: Any = None
+
+
+def _get_identifier() -> Any:
+    global _identifier
+    if _identifier is None:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+        _identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    return _identifier
+
+
+# Fast paths, because the classifier costs more than all the other parsing of an article.
+# English: function words that are common in English and rare as words in other languages.
+_ENGLISH = frozenset(
+    "the of and to that for was with is are were said from his her has have had be been by "
+    "this which will would it its they their he she who at on as an but not".split()  # noqa: SIM905
+)
+# Function words of other Latin-script languages ("de", "la", "und", "que", "het"...).
+_NOT_ENGLISH = frozenset(
+    "de la le les des du et est une un der die das und ist nicht mit el los las que y por "
+    "para con una il di che della per non het een van og och att er ein eine dem den zu "
+    "não em os uma ser sie wir ich".split()  # noqa: SIM905
+)
+_ASCII_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+_ARABIC_LETTERS = re.compile("[\u0621-\u064a]")
+# Letters Persian, Urdu, Pashto, Kurdish and Sindhi add to the Arabic alphabet.
+_NOT_ARABIC = re.compile("[\u0679-\u06d3\u067e\u0686\u0698\u06a9\u06af\u06cc]")
+
+
+def _fast_language(sample: str) -> str:
+    """'en' or 'ar' when the text leaves no doubt; '' to ask the classifier."""
+    # Nearly all ASCII (a pound sign or curly quotes allowed): maybe English.
+    if len(sample.encode("utf-8", errors="ignore")) - len(sample) <= len(sample) // 25:
+        words = _ASCII_WORD.findall(sample.lower())
+        if len(words) >= 25:
+            english = sum(1 for word in words if word in _ENGLISH)
+            other = sum(1 for word in words if word in _NOT_ENGLISH)
+            if english >= len(words) * 0.2 and other <= len(words) * 0.02:
+                return "en"
+        return ""
+    arabic = len(_ARABIC_LETTERS.findall(sample))
+    if arabic >= 40 and arabic >= len(sample) * 0.5 and not _NOT_ARABIC.search(sample):
+        return "ar"
+    return ""
+
+
+def detect_language(text: str) -> str:
+    """The ISO 639-1 code of the text's language, or '' when too short or unsure."""
+    sample = text[:DETECT_CHARS]
+    if len(text) > DETECT_CHARS:
+        cut = sample.rfind(" ")
+        if cut > DETECT_CHARS // 2:
+            sample = sample[:cut]
+    # The classifier walks UTF-8 bytes: cap those, not characters, for non-Latin scripts.
+    size = len(sample.encode("utf-8", errors="ignore"))
+    if size > DETECT_BYTES:
+        sample = sample[: len(sample) * DETECT_BYTES // size]
+    if len(_NOT_LETTERS.sub("", sample)) < MIN_LETTERS:
+        return ""
+    fast = _fast_language(sample)
+    if fast:
+        return fast
+    code, confidence = _get_identifier().classify(sample)
+    if confidence < MIN_CONFIDENCE or not isinstance(code, str) or len(code) != 2:
+        return ""
+    return code
