@@ -123,8 +123,8 @@ class Command(BaseCommand):
             )
         if stats.failed:
             raise CommandError(
-                f"{stats.failed:,} record{'s' if stats.failed != 1 else ''} failed "
-                "(listed above); the others were imported",
+                f"{stats.failed:,} record{'s' if stats.failed != 1 else ''} failed (listed above); "
+                + ("nothing was written" if dry_run else "the others were imported"),
                 returncode=1,
             )
 
