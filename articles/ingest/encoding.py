@@ -219,14 +219,24 @@ def decode(data: bytes) -> str:
 # C0 and C1 controls except tab and newline, DEL, lone surrogates, noncharacters, BOMs
 # and zero-width spaces: nothing a reader should see or PostgreSQL should store.
 _JUNK = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff\u200b]")
-_NEWLINES = re.compile("\r\n?|[\x0b\x0c\x85\u2028\u2029]")
+_SEPARATORS = re.compile("[\x0b\x0c\x85\u2028\u2029]")
+
+
+def _is_plain(text: str) -> bool:
+    # str.isprintable() is fast C; it fails on tabs and line breaks, and on every character
+    # we remove (but also on no-break and other Unicode spaces, which are then kept).
+    return text.replace("\n", "").replace("\t", "").replace("\r", "").isprintable()
 
 
 def scrub_controls(text: str) -> str:
     """Remove control characters but keep line endings as they are (for csv and JSON streams)."""
-    return _JUNK.sub("", text)
+    return text if _is_plain(text) else _JUNK.sub("", text)
 
 
 def clean_text(text: str) -> str:
     """Normalise line endings to \\n and remove NUL and other control characters."""
-    return _JUNK.sub("", _NEWLINES.sub("\n", text))
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _is_plain(text):
+        return text
+    return _JUNK.sub("", _SEPARATORS.sub("\n", text))

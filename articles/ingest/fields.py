@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from . import clean, dates, language, sources
@@ -106,6 +107,7 @@ def field_kind(key: str) -> str | None:
     return _KIND_OF.get(normalise_key(key))
 
 
+@lru_cache(maxsize=1024)
 def normalise_key(key: str) -> str:
     """'Date Published' / 'date-published' / 'datePublished' -> comparable form."""
     return re.sub(r"[\s\-]+", "_", key.strip()).lower()
@@ -230,8 +232,9 @@ def finish(
     draft: Draft, options: ParseOptions, ctx: dates.DateContext
 ) -> ParsedArticle | RecordError:
     """Apply the fidelity rules to a draft: the finished article, or why there is none."""
-    body = clean.clean_body(clean_text(draft.body))
-    title = clean.one_line(clean_text(draft.title))
+    # Drafts hold cleaned text already (the format parsers ran clean_text on every field).
+    body = clean.clean_body(draft.body)
+    title = clean.one_line(draft.title)
     if not body:
         if draft.body.strip():
             return RecordError(

@@ -105,16 +105,22 @@ def _get_identifier() -> Any:
 
 # Fast paths, because the classifier costs more than all the other parsing of an article.
 # English: function words that are common in English and rare as words in other languages.
-_ENGLISH = frozenset(
-    "the of and to that for was with is are were said from his her has have had be been by "
-    "this which will would it its they their he she who at on as an but not".split()  # noqa: SIM905
-)
+# fmt: off
+_ENGLISH = frozenset((
+    "the", "of", "and", "to", "that", "for", "was", "with", "is", "are", "were", "said", "from",
+    "his", "her", "has", "have", "had", "be", "been", "by", "this", "which", "will", "would",
+    "it", "its", "they", "their", "he", "she", "who", "at", "on", "as", "an", "but", "not"
+))
+# fmt: on
 # Function words of other Latin-script languages ("de", "la", "und", "que", "het"...).
-_NOT_ENGLISH = frozenset(
-    "de la le les des du et est une un der die das und ist nicht mit el los las que y por "
-    "para con una il di che della per non het een van og och att er ein eine dem den zu "
-    "não em os uma ser sie wir ich".split()  # noqa: SIM905
-)
+# fmt: off
+_NOT_ENGLISH = frozenset((
+    "de", "la", "le", "les", "des", "du", "et", "est", "une", "un", "der", "die", "das", "und",
+    "ist", "nicht", "mit", "el", "los", "las", "que", "y", "por", "para", "con", "una", "il",
+    "di", "che", "della", "per", "non", "het", "een", "van", "og", "och", "att", "er", "ein",
+    "eine", "dem", "den", "zu", "não", "em", "os", "uma", "ser", "sie", "wir", "ich"
+))
+# fmt: on
 _ASCII_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _ARABIC_LETTERS = re.compile("[\u0621-\u064a]")
 # Letters Persian, Urdu, Pashto, Kurdish and Sindhi add to the Arabic alphabet.
@@ -127,8 +133,8 @@ def _fast_language(sample: str) -> str:
     if len(sample.encode("utf-8", errors="ignore")) - len(sample) <= len(sample) // 25:
         words = _ASCII_WORD.findall(sample.lower())
         if len(words) >= 25:
-            english = sum(1 for word in words if word in _ENGLISH)
-            other = sum(1 for word in words if word in _NOT_ENGLISH)
+            english = sum(map(_ENGLISH.__contains__, words))
+            other = sum(map(_NOT_ENGLISH.__contains__, words))
             if english >= len(words) * 0.2 and other <= len(words) * 0.02:
                 return "en"
         return ""
@@ -149,11 +155,11 @@ def detect_language(text: str) -> str:
     size = len(sample.encode("utf-8", errors="ignore"))
     if size > DETECT_BYTES:
         sample = sample[: len(sample) * DETECT_BYTES // size]
-    if len(_NOT_LETTERS.sub("", sample)) < MIN_LETTERS:
-        return ""
     fast = _fast_language(sample)
     if fast:
         return fast
+    if len(_NOT_LETTERS.sub("", sample)) < MIN_LETTERS:
+        return ""
     code, confidence = _get_identifier().classify(sample)
     if confidence < MIN_CONFIDENCE or not isinstance(code, str) or len(code) != 2:
         return ""

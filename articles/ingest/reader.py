@@ -416,14 +416,15 @@ class _Parser:
         binary = io.BufferedReader(_Prefixed(head[bom:], raw), buffer_size=1 << 16)
         newline = "" if fmt == "csv" else "\n"
         stream = io.TextIOWrapper(binary, encoding=codec, errors=errors, newline=newline)
-        source = _Cleaned(stream)
+        # JSON tolerates control characters in strings (they are cleaned field by field);
+        # the csv module stops at a NUL byte, so its stream is scrubbed first.
         if fmt == "json":
-            yield from jsonfmt.iter_json(source, inp.origin)
+            yield from jsonfmt.iter_json(stream, inp.origin)
         elif fmt == "jsonl":
-            yield from jsonfmt.iter_jsonl(source, inp.origin)
+            yield from jsonfmt.iter_jsonl(stream, inp.origin)
         else:
             delimiter = "\t" if _suffix(inp.name) == ".tsv" else None
-            yield from iter_csv(source, inp.origin, delimiter=delimiter)
+            yield from iter_csv(_Cleaned(stream), inp.origin, delimiter=delimiter)
 
 
 class _Cleaned:
