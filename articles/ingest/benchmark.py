@@ -19,7 +19,17 @@ from pathlib import Path
 from .reader import iter_records
 from .records import ParsedArticle, ParseOptions
 
-_WORDS = ["the", "of", "and", "to", "in", "a", "that", "for", "is", "on", "was", "with", "said", "he", "it", "as", "at", "by", "from", "his", "has", "have", "were", "government", "minister", "police", "people", "year", "city", "country", "officials", "president", "company", "market", "report", "week", "security", "court", "election", "council", "water", "health", "school", "report", "border", "talks", "economy", "workers", "prices", "plan", "state", "members", "public", "support", "power", "percent", "million", "statement", "region", "local", "national", "international", "agency", "army", "leaders", "meeting", "crisis"]
+# fmt: off
+_WORDS = (
+    "the", "of", "and", "to", "in", "a", "that", "for", "is", "on", "was", "with", "said", "he",
+    "it", "as", "at", "by", "from", "his", "has", "have", "were", "government", "minister",
+    "police", "people", "year", "city", "country", "officials", "president", "company",
+    "market", "report", "week", "security", "court", "election", "council", "water", "health",
+    "school", "report", "border", "talks", "economy", "workers", "prices", "plan", "state",
+    "members", "public", "support", "power", "percent", "million", "statement", "region",
+    "local", "national", "international", "agency", "army", "leaders", "meeting", "crisis"
+)
+# fmt: on
 
 
 def _article(rng: random.Random, n: int) -> dict[str, object]:
