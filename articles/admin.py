@@ -489,6 +489,7 @@ class TagAdmin(RenameRedirectMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "article_count"]
     search_fields = ["name", "slug"]
     fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
     inlines = [TagRedirectInline]
     actions = ["merge_tags"]
 
@@ -521,6 +522,7 @@ class SourceAdmin(RenameRedirectMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "domain", "article_count"]
     search_fields = ["name", "slug", "domain"]
     fields = ["name", "slug", "homepage", "domain"]
+    prepopulated_fields = {"slug": ["name"]}
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [SourceAliasInline, SourceRedirectInline]
     actions = ["merge_sources"]
