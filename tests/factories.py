@@ -82,3 +82,61 @@ def bulk_articles(
             )
         )
     return Article.objects.bulk_create(rows, batch_size=2000)
+
+
+# -- parsed records (the pure parser, articles.ingest: no database) -------------------------
+
+PARSE_REFERENCE = datetime.fromisoformat("2017-06-14T12:00:00+00:00")
+
+
+def parse_options(**changes: Any) -> Any:
+    """ParseOptions with the seed's reference time unless a test says otherwise."""
+    from articles.ingest import ParseOptions
+
+    changes.setdefault("reference_time", PARSE_REFERENCE)
+    return ParseOptions(**changes)
+
+
+def parse_paths(*paths: Any, stdin: bytes | None = None, **options: Any) -> list[Any]:
+    """Every record (ParsedArticle and RecordError) the parser yields for the paths."""
+    import io
+
+    from articles.ingest import iter_records
+
+    stream = io.BytesIO(stdin) if stdin is not None else None
+    return list(iter_records([str(p) for p in paths], parse_options(**options), stdin=stream))
+
+
+def write_dump(directory: Any, name: str, content: str | bytes) -> Any:
+    """A file `name` (subfolders allowed) under `directory` holding `content`."""
+    path = directory / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, str):
+        path.write_text(content, encoding="utf-8")
+    else:
+        path.write_bytes(content)
+    return path
+
+
+def parse_dump(directory: Any, name: str, content: str | bytes, **options: Any) -> list[Any]:
+    return parse_paths(write_dump(directory, name, content), **options)
+
+
+def only_article(records: list[Any]) -> Any:
+    from articles.ingest import ParsedArticle
+
+    assert len(records) == 1, records
+    assert isinstance(records[0], ParsedArticle), records[0]
+    return records[0]
+
+
+def parsed_articles(records: list[Any]) -> list[Any]:
+    from articles.ingest import ParsedArticle
+
+    return [r for r in records if isinstance(r, ParsedArticle)]
+
+
+def parse_errors(records: list[Any]) -> list[Any]:
+    from articles.ingest import RecordError
+
+    return [r for r in records if isinstance(r, RecordError)]

@@ -33,11 +33,21 @@ def fold_key(line: str) -> str:
     return "".join(unicodedata.normalize("NFKC", line).casefold().split())
 
 
+def _casing_score(title: str) -> int:
+    """Higher for headline or sentence case; lower for all-lowercase or SHOUTING."""
+    first = next((ch for ch in title if ch.isalpha()), "")
+    score = 2 if first.isupper() else 0
+    for word in title.split():
+        if len(word) > 1 and word.isupper():
+            score -= 1
+        elif word[:1].isupper():
+            score += 1
+    return score
+
+
 def better_title(a: str, b: str) -> str:
     """Of two spellings of one title, the properly capitalised one (first wins ties)."""
-    upper_a = sum(1 for ch in a if ch.isupper())
-    upper_b = sum(1 for ch in b if ch.isupper())
-    return b if upper_b > upper_a else a
+    return b if _casing_score(b) > _casing_score(a) else a
 
 
 def title_from_text(line: str) -> str:

@@ -98,14 +98,19 @@ def _utf16_without_bom(sample: bytes) -> str | None:
 
 
 def looks_binary(sample: bytes) -> bool:
-    """True for data that is not text in any encoding (images, executables, .DS_Store...)."""
+    """True for data that is not text in any encoding (images, executables, .DS_Store...).
+
+    A few NUL bytes in otherwise good text are dirt to clean, not a sign of binary data.
+    """
     if sample.startswith(_BINARY_MAGIC):
         return True
     probe = sample[:8192]
     if not probe:
         return False
-    controls = len(_CONTROL_BYTES.findall(probe))
-    return controls / len(probe) > 0.05
+    ratio = len(_CONTROL_BYTES.findall(probe)) / len(probe)
+    if ratio > 0.3:
+        return True
+    return ratio > 0.05 and not _utf8_valid_prefix(probe, complete=len(probe) == len(sample))
 
 
 _ARABIC_RUN = re.compile(r"[\u0600-\u06ff]+")

@@ -202,9 +202,8 @@ def _inner_name(name: str) -> str:
 
 
 def _zip_members(inp: _Input, stream: IO[bytes]) -> Iterator[_Input | RecordError]:
-    seekable = (
-        stream if isinstance(stream, io.BufferedReader | io.BytesIO) else io.BytesIO(stream.read())
-    )
+    # ZipFile needs to seek: files can, stdin and archive members are read into memory.
+    seekable = stream if stream.seekable() else io.BytesIO(stream.read())
     try:
         archive = zipfile.ZipFile(seekable)
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:

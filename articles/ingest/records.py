@@ -39,6 +39,10 @@ class RecordError:
     message: str
     line: int | None = None
 
+    def __post_init__(self) -> None:
+        # One line always, whatever an exception or a field name in the message held.
+        object.__setattr__(self, "message", " ".join(self.message.split()))
+
     def __str__(self) -> str:
         where = f"{self.origin}:{self.line}" if self.line is not None else self.origin
         return f"{where}: {self.message}"
