@@ -155,7 +155,7 @@ class _Progress:
         self.seen = 0
 
     def update(self, stats: ImportStats) -> None:
-        done = stats.created + stats.duplicates + stats.failed
+        done = stats.read
         if self.bar is not None:
             self.bar.update(max(done - self.seen, 0))
             self.bar.set_postfix(created=stats.created, dup=stats.duplicates, failed=stats.failed)
@@ -163,7 +163,7 @@ class _Progress:
         elif time.monotonic() - self.last_line >= PROGRESS_EVERY:
             self.last_line = time.monotonic()
             self.stderr.write(
-                f"... {done:,} records: created {stats.created:,}, duplicates "
+                f"... {done:,} records read: created {stats.created:,}, duplicates "
                 f"{stats.duplicates:,}, failed {stats.failed:,} ({stats.rate:,.0f} articles/s)"
             )
 
