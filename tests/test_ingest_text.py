@@ -287,6 +287,19 @@ def test_share_like_and_related_widgets_are_removed(tmp_path):
     assert article.body == "First paragraph.\n\nSecond paragraph.\n\nThird paragraph."
 
 
+def test_crawler_widget_lines_and_prefixes_are_removed(tmp_path):
+    text = (
+        "Title\n\nSkip Ad Ad Loading... x Embed x Share Toblerone is facing criticism.\n"
+        "Read or Share this story: https://usat.ly/2ildqXu\n"
+        "It said the Skip Ad Ad Loading... x Embed x Share text stays mid-sentence.\n"
+    )
+    article = only_article(parse_dump(tmp_path, "a.txt", text))
+    assert article.body == (
+        "Toblerone is facing criticism.\n\n"
+        "It said the Skip Ad Ad Loading... x Embed x Share text stays mid-sentence."
+    )
+
+
 def test_boilerplate_words_inside_article_sentences_are_kept(tmp_path):
     paragraphs = [
         "Leave a reply to the council, residents were told, before Friday.",

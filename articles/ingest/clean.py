@@ -72,7 +72,7 @@ _SOCIAL = (
 _BOILERPLATE = _alternatives(
     # Share and like widgets.
     r"share( this( article| story| page| post)?)?:?",
-    r"share this story:? +https?://\S+",
+    r"(read or )?share this story:? +https?://\S+",
     r"share (on|via|to) (" + _SOCIAL + r")",
     r"(" + _SOCIAL + r"|tweet|pin( it)?|share|copy link|copy|link copied|comments?)",
     r"click to (share on|email|print|share via) .{0,60}\(opens in new window\)",
@@ -133,6 +133,10 @@ _RELATED = _alternatives(
 # Navigation at the very top of a page dump: "Home | News | Sport | Weather".
 _NAV_LINE = re.compile(r"^[^|•·»\u203a/]{1,30}(?:\s[|•·»\u203a/]\s[^|•·»\u203a/]{1,30}){2,}$")
 
+# Video-player furniture glued to the start of a paragraph by crawlers (USA Today et al.):
+# removed only as this exact leading run, never from inside a sentence.
+_WIDGET_PREFIX = re.compile(r"^(?:Skip (?:in \d+ )?Ad (?:Ad )?Loading\.\.\. x Embed x Share )+")
+
 SHORT_LINE = 150  # longer lines read like article paragraphs
 
 
@@ -188,6 +192,8 @@ def _is_hard_wrapped(block: list[str]) -> bool:
 def clean_body(text: str) -> str:
     """The article text with boilerplate removed and paragraphs separated by one blank line."""
     lines = [normalise_line(line) for line in text.split("\n")]
+    if "Embed x Share" in text:
+        lines = [_WIDGET_PREFIX.sub("", line) for line in lines]
     lines = _cut_trailing_block(lines)
     lines = _cut_related_lists(lines)
     paragraphs: list[str] = []
