@@ -43,6 +43,7 @@ def at(*parts: int) -> datetime:
         ("Yesterday at 9:30 pm", at(2017, 6, 13, 21, 30)),
         ("today", at(2017, 6, 14)),
         ("Posted on June 14, 2017", at(2017, 6, 14)),
+        ("Updated 9:30 AM EDT, Wed June 14, 2017", at(2017, 6, 14, 13, 30)),
         ("14 juin 2017", at(2017, 6, 14)),  # other languages through dateparser
     ],
 )
@@ -85,6 +86,7 @@ def test_only_lines_that_are_nothing_but_a_date_are_date_lines():
     assert parse_date_line("Wednesday, June 14, 2017", UTC_CTX) == at(2017, 6, 14)
     assert parse_date_line("The 25-year-old tested positive in 2004", UTC_CTX) is None
     assert parse_date_line("May the best team win on 14 June 2017", UTC_CTX) is None
+    assert parse_date_line("Saturday 20 November", UTC_CTX) is None  # no year: no date
 
 
 def test_unknown_zone_names_are_refused():

@@ -312,7 +312,25 @@ def _relative(text: str, ctx: DateContext) -> datetime | None:
     return None
 
 
-def _absolute(text: str, ctx: DateContext) -> datetime | None:
+def _time_first(text: str, ctx: DateContext) -> datetime | None:
+    """'10:00 AM ET, Wed June 14, 2017' (CNN and others print the time first)."""
+    head, sep, tail = text.partition(",")
+    if not sep or not _TIME_RE.match(head.strip()):
+        return None
+    day = _absolute(tail.strip(), ctx, time_first=False)
+    if day is None:
+        return None
+    local = day.astimezone(ctx.tz)
+    if local.time() != time():
+        return None  # the date part had its own time
+    return _build(local.year, local.month, local.day, head, ctx)
+
+
+def _absolute(text: str, ctx: DateContext, *, time_first: bool = True) -> datetime | None:
+    if time_first and text[:1].isdigit() and ":" in text[:6]:
+        value = _time_first(text, ctx)
+        if value is not None:
+            return value
     if _ISO_START.match(text):
         iso = text.replace(" UTC", "Z").replace(" GMT", "Z")
         try:
@@ -417,7 +435,9 @@ def parse_date_line(line: str, ctx: DateContext) -> datetime | None:
     """The date a line of a text dump states, if the line is only a date."""
     if not looks_like_date_line(line):
         return None
-    return parse_date(line, ctx)
+    # English words only, so the fast paths cover every complete form; dateparser would
+    # only add slowness (seconds on first use) and guesses for incomplete dates.
+    return parse_date(line, ctx, fallback=False)
 
 
 def from_value(value: object, ctx: DateContext) -> datetime | None:
