@@ -14,6 +14,7 @@ archive holds. Two vectors are stored, both as generated columns:
 from __future__ import annotations
 
 import json
+import math
 import operator
 import time
 from dataclasses import dataclass, field
@@ -281,8 +282,10 @@ def mark_hits(text: str) -> SafeString:
 EXACT_COUNT_LIMIT = 10_000
 # Estimated matches up to which every match is ranked (over the inline rank_vector).
 RANK_ALL_LIMIT = 10_000
-# Above that, the newest this many matches are ranked.
+# Above that (and above `rank_all_limit`), the newest this many matches are ranked.
 RANK_WINDOW = 1_000
+# Reading a row's TOASTed search_vector costs about this many heap-row reads.
+WALK_COST = 3
 # Facets read at most about this many matching rows (more: a sample of id ranges).
 FACET_SAMPLE_ROWS = 10_000
 FACET_SAMPLE_WINDOWS = 64
@@ -363,6 +366,28 @@ def estimate_rows(qs: Any) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
+def table_rows() -> int:
+    """The planner's count of article rows (pg_class.reltuples: no scan)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples::bigint FROM pg_class WHERE oid = 'articles_article'::regclass"
+        )
+        return max(0, int(cursor.fetchone()[0]))
+
+
+def rank_all_limit(estimate: int) -> float:
+    """Up to how many matches ranking them all beats ranking the newest RANK_WINDOW.
+
+    Ranking all reads each match's heap row (bitmap scan, inline rank_vector). The window
+    walks the date index and must read the TOASTed search_vector of every row it passes,
+    about RANK_WINDOW / density rows at WALK_COST times the price: the walk wins once
+    estimate² > WALK_COST x RANK_WINDOW x rows in the table.
+    """
+    if estimate <= RANK_ALL_LIMIT:
+        return RANK_ALL_LIMIT
+    return max(RANK_ALL_LIMIT, math.sqrt(WALK_COST * RANK_WINDOW * table_rows()))
+
+
 def default_sort(q: str) -> str:
     return "relevance" if q.strip() else "newest"
 
@@ -378,7 +403,7 @@ def select_ids(
     if sort == "relevance" and query is not None:
         ranked = matches.annotate(rank=rank_expression(query))
         window: int | None = None
-        if estimate > RANK_ALL_LIMIT:
+        if estimate > rank_all_limit(estimate):
             window = RANK_WINDOW
             ranked = ranked.newest_first()[:RANK_WINDOW]
         inner = ranked.values("id", "published_at", "rank")
@@ -586,11 +611,14 @@ def _add_facets(results: SearchResults, matches: Any, estimate: int) -> None:
     ids_sql, ids_params = sample.values("id").query.sql_with_params()
     tag_table = Tag.articles.through._meta.db_table
     with connection.cursor() as cursor:
+        # The matches first (GIN bitmap), then their tags through the article_id index:
+        # the work follows the number of matches, never the size of the tag table.
         cursor.execute(
-            f"SELECT t.slug, t.name, count(*) AS n FROM {tag_table} at "  # noqa: S608
-            f"JOIN {Tag._meta.db_table} t ON t.id = at.tag_id "
-            f"WHERE at.article_id IN ({ids_sql}) "
-            "GROUP BY t.id, t.slug, t.name ORDER BY n DESC, t.name LIMIT %s",
+            f"WITH m AS MATERIALIZED ({ids_sql}), "  # noqa: S608
+            f"c AS (SELECT at.tag_id, count(*) AS n FROM m JOIN {tag_table} at "
+            "ON at.article_id = m.id GROUP BY at.tag_id ORDER BY n DESC, at.tag_id LIMIT %s) "
+            f"SELECT t.slug, t.name, c.n FROM c JOIN {Tag._meta.db_table} t ON t.id = c.tag_id "
+            "ORDER BY c.n DESC, t.name",
             (*ids_params, FACET_LIMIT + 1),
         )
         tags = [FacetValue(slug, name, scaled(n)) for slug, name, n in cursor.fetchall()]
