@@ -279,7 +279,8 @@ class Runner:
 
     def ingest(self, args: list[str], env: dict[str, str]) -> dict[str, Any]:
         """Run `manage.py ingest` as its own process; its rate, wall time and peak RSS."""
-        log = self.dir / "ingest.log"
+        database = env.get("EMBEDDED_DATABASE_NAME") or urlsplit(env["DATABASE_URL"]).path[1:]
+        log = self.dir / f"ingest-{database}-{Path(args[0]).name}.log"
         with log.open("w") as handle:
             started = time.perf_counter()
             process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
@@ -585,19 +586,75 @@ class Runner:
                 results[peer.name][query.label] = {**timing, "count": answer.count}
         return {"notes": info, "results": results}
 
+    def measure_design(self, queries: list[Query]) -> dict[str, Any]:
+        """Raw SQL timings behind the search code's design choices, for the broad terms.
+
+        Only the configuration names (our own constants) are formatted into the SQL;
+        the query text is a bound parameter.
+        """
+        from django.db import connection
+
+        q = "(" + " || ".join(f"websearch_to_tsquery('{c}', %(q)s)" for c in self._configs) + ")"
+        match = f"FROM articles_article WHERE NOT is_hidden AND search_vector @@ {q}"
+        statements = {
+            "rank_full_vector_top20": f"SELECT id {match} "
+            f"ORDER BY ts_rank_cd(search_vector, {q}) DESC LIMIT 20",
+            "rank_rank_vector_top20": f"SELECT id {match} "
+            f"ORDER BY ts_rank_cd(rank_vector, {q}) DESC LIMIT 20",
+            "rank_newest_1000_window": "SELECT id FROM (SELECT id, rank_vector "  # noqa: S608
+            f"{match} ORDER BY published_at DESC NULLS LAST, id DESC LIMIT 1000) w "
+            f"ORDER BY ts_rank_cd(rank_vector, {q}) DESC LIMIT 20",
+            "newest_20": f"SELECT id {match} "
+            "ORDER BY published_at DESC NULLS LAST, id DESC LIMIT 20",
+            "count_exact": f"SELECT count(*) {match}",
+            "count_planner_estimate": f"EXPLAIN (FORMAT JSON) SELECT id {match}",
+            "facet_source_exact": f"SELECT source_id, count(*) {match} GROUP BY source_id",
+        }
+        out: dict[str, Any] = {}
+        for query in queries:
+            if query.variant != "none" or query.query_class not in (
+                "mid",
+                "common",
+                "very_common",
+                "phrase",
+            ):
+                continue
+            row: dict[str, Any] = {"q": query.websearch()}
+            with connection.cursor() as cursor:
+                for name, sql in statements.items():
+                    times = []
+                    for _ in range(1 if self.o.quick else 3):
+                        started = time.perf_counter()
+                        cursor.execute(sql, {"q": query.websearch()})
+                        result = cursor.fetchall()
+                        times.append((time.perf_counter() - started) * 1000)
+                    row[name + "_ms"] = round(min(times), 2)
+                    if name == "count_exact":
+                        row["count"] = result[0][0]
+                    if name == "count_planner_estimate":
+                        plan = result[0][0]
+                        plan = json.loads(plan) if isinstance(plan, str) else plan
+                        row["estimate"] = int(plan[0]["Plan"]["Plan Rows"])
+            out[query.query_class] = row
+            self.say(
+                f"  {query.query_class:<12} "
+                + ", ".join(f"{k} {v}" for k, v in row.items() if k != "q")
+            )
+        return out
+
     # --- the real server under load ---
 
     def load_test(self, queries: list[Query], paths: dict[str, list[str]]) -> dict[str, Any]:
         workers = 2 * (os.cpu_count() or 1) + 1
         port = _free_port()
         env = {**os.environ, "ALLOWED_HOSTS": "127.0.0.1"}
-        log = self.dir / "gunicorn.log"
+        log = self.dir / f"gunicorn-{self.database_name()}.log"
         workload = [{"kind": "search", "path": q.path("/search/")} for q in queries]
         workload += [{"kind": "api", "path": q.path("/api/search")} for q in queries]
         workload += [{"kind": "article", "path": p} for p in paths["article"]]
         browse = [p for name, ps in paths.items() if name != "article" for p in ps]
         workload += [{"kind": "browse", "path": p} for p in browse] * 8
-        paths_file = self.dir / "load-paths.json"
+        paths_file = self.dir / f"load-paths-{self.database_name()}.json"
         paths_file.write_text(json.dumps(workload))
         self.say(f"load: gunicorn -w {workers} on 127.0.0.1:{port}, {self.o.clients} clients")
         with log.open("w") as handle:
@@ -684,11 +741,14 @@ class Runner:
             )
         }
         results["database"] = database_sizes()
+        self.say("design measurements (raw SQL, best of 3):")
+        results["design"] = self.measure_design(queries)
         if self.o.peers:
             results["peers"] = self.measure_peers(queries, corpus)
         if self.o.load:
             results["load"] = self.load_test(queries, paths)
         results["problems"] = self.problems
+        results["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
         return results
 
     def corpus_info(self, corpus: Path) -> dict[str, Any]:
@@ -797,6 +857,8 @@ def machine_info() -> dict[str, Any]:
         pass
     return {
         "nproc": os.cpu_count(),
+        # Other work on the machine inflates every latency; the table warns when it was busy.
+        "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
         "memory": memory,
         "cpu": _cpu_model(),
         "python": platform.python_version(),

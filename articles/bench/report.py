@@ -18,7 +18,7 @@ def ratio(peer_ms: float | None, ours_ms: float | None) -> float | None:
     """How many times longer the peer takes than we do (above 1: we lead)."""
     if not peer_ms or not ours_ms:
         return None
-    return round(peer_ms / ours_ms, 2)
+    return round(peer_ms / ours_ms, 4)
 
 
 def add_ratios(results: dict[str, Any]) -> None:
@@ -48,7 +48,7 @@ def _ms(value: float | None) -> str:
 
 
 def _x(value: float | None) -> str:
-    return "-" if value is None else f"x{value:.1f}"
+    return "-" if value is None else f"x{value:.2g}"
 
 
 def _verdict(ok: bool | None) -> str:
@@ -66,6 +66,12 @@ def table(results: dict[str, Any]) -> str:
         f"{corpus['tags']} tags), {machine['nproc']} cores, {machine['memory']}, "
         f"PostgreSQL {machine['postgresql']} {machine['server']}"
     )
+    busy = max(machine.get("loadavg_at_start", [0])[:1] + machine.get("loadavg_at_end", [0])[:1])
+    if busy > machine["nproc"]:
+        lines.append(
+            f"WARNING: load average {busy:.1f} on {machine['nproc']} cores: other work was "
+            "running, so every latency below is inflated"
+        )
     for key, label in (("ingest_jsonl", "JSON Lines"), ("ingest_text", "plain-text files")):
         ingest = results.get(key)
         if ingest:
@@ -135,3 +141,86 @@ def table(results: dict[str, Any]) -> str:
     for problem in results.get("problems", []):
         lines.append(f"PROBLEM: {problem}")
     return "\n".join(lines)
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The same results as Markdown tables, for docs/benchmarks.md."""
+    corpus, machine = results["corpus"], results["machine"]
+    out = [
+        f"{corpus['articles']:,} articles (~{corpus['words_per_article']} words, "
+        f"{corpus['sources']} sources, {corpus['tags']} tags, languages {corpus['languages']}); "
+        f"{machine['nproc']} cores, {machine['memory']}, {machine['cpu']}; PostgreSQL "
+        f"{machine['postgresql']} ({machine['server']}); load average "
+        f"{machine.get('loadavg_at_start', ['?'])[0]} at start, "
+        f"{machine.get('loadavg_at_end', ['?'])[0]} at end.",
+        "",
+    ]
+    for key, label in (("ingest_jsonl", "JSON Lines"), ("ingest_text", "plain-text files")):
+        ingest = results.get(key)
+        if ingest:
+            out.append(
+                f"- ingest {label}: **{ingest['reported_articles_per_s']:,.0f} articles/s** "
+                f"({ingest['created']:,.0f} articles; {ingest['wall_articles_per_s']:,.0f}/s wall "
+                f"with process start-up; peak RSS {ingest['peak_rss_mb']} MB)"
+            )
+    db = results.get("database", {})
+    out.append(
+        f"- database {db.get('database_mb')} MB (articles with TOAST and indexes "
+        f"{db.get('articles_table_total_mb')} MB, search GIN {db.get('search_gin_index_mb')} MB); "
+        "in-process server peak RSS "
+        f"{results.get('memory', {}).get('bench_process_peak_rss_mb')} MB"
+    )
+    load = results.get("load")
+    if load:
+        out.append(
+            f"- load, {load['clients']} clients for {load['seconds']} s, "
+            f"gunicorn -w {load['workers']}: "
+            f"**{load['requests_per_s']} requests/s**, p50 {load['p50_ms']} ms, "
+            f"p95 {load['p95_ms']} ms, **{load['errors']} errors**, worker peak RSS "
+            f"{max(load['worker_peak_rss_mb'] or [0])} MB"
+        )
+    out += [
+        "",
+        "| search | matches | shown | page p50 | page p95 | api p50 | api p95 | first "
+        "| naive p50 (ratio) | FTS5 p50 (ratio) | tantivy p50 (ratio) | target |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+    ]
+    for row in results.get("searches", []):
+        peers = row.get("peers", {})
+        cells = [
+            f"{_ms(peers[name]['p50_ms'])} ({_x(peers[name]['ratio'])})" if name in peers else "-"
+            for name in PEERS
+        ]
+        shown = row.get("count_shown")
+        out.append(
+            f"| {row['label']} | {row['matches_exact']:,} | {'-' if shown is None else shown} "
+            f"| {row['page']['p50_ms']:.1f} | {row['page']['p95_ms']:.1f} "
+            f"| {row['api']['p50_ms']:.1f} | {row['api']['p95_ms']:.1f} "
+            f"| {max(row['page']['first_ms'], row['api']['first_ms']):.1f} | "
+            + " | ".join(cells)
+            + f" | {_verdict(row.get('meets_target'))} ≤{search_target(row['class']):.0f} |"
+        )
+    out += ["", "| page | p50 | p95 | first | target |", "|---|--:|--:|--:|---|"]
+    for name, page in results.get("pages", {}).items():
+        out.append(
+            f"| {name} | {page['p50_ms']:.1f} | {page['p95_ms']:.1f} | {page['first_ms']:.1f} "
+            f"| {_verdict(page.get('meets_target'))} ≤{TARGET_PAGE_MS:.0f} |"
+        )
+    design = results.get("design")
+    if design:
+        out += [
+            "",
+            "| raw SQL (ms, best of 3) | matches | planner estimate | count(*) | EXPLAIN "
+            "| rank full vector top 20 | rank rank_vector top 20 | newest-1000 window "
+            "| newest 20 | source facet |",
+            "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        ]
+        for name, d in design.items():
+            out.append(
+                f"| {name} `{d['q']}` | {d['count']:,} | {d['estimate']:,} | "
+                f"{d['count_exact_ms']} | {d['count_planner_estimate_ms']} | "
+                f"{d['rank_full_vector_top20_ms']} | {d['rank_rank_vector_top20_ms']} | "
+                f"{d['rank_newest_1000_window_ms']} | {d['newest_20_ms']} | "
+                f"{d['facet_source_exact_ms']} |"
+            )
+    return "\n".join(out) + "\n"

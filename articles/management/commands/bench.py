@@ -80,6 +80,7 @@ class Command(BaseCommand):
         output = options.output or runner.dir / f"results-{options.articles}.json"
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+        output.with_suffix(".md").write_text(report.markdown(results), encoding="utf-8")
         self.stdout.write("")
         self.stdout.write(report.table(results))
         self.stdout.write(f"\nresults written to {output}")
