@@ -18,7 +18,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import F, Func, Max, Min, OuterRef, QuerySet, Subquery, Value
+from django.db.models import F, Func, IntegerField, Max, Min, OuterRef, QuerySet, Subquery, Value
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -72,36 +72,82 @@ class EstimatedCountPaginator(Paginator):
 
 
 class AdminArticleQuerySet(ArticleQuerySet):
-    """Articles for the changelist, with a date hierarchy that walks the published_at index."""
+    """Articles for the changelist, with a date hierarchy that never scans every match.
+
+    Django's date hierarchy asks for MIN/MAX(published_at) and a DISTINCT date_trunc() over the
+    whole (filtered) list. Over a million rows the DISTINCT is a full scan; with a rare search
+    term the planner's MIN/MAX walks the whole date index looking for one match. Instead:
+    - when the changelist counted few rows (`few_matches`), read their dates once and bucket
+      them in Python (at most EXACT_COUNT_LIMIT values);
+    - otherwise probe the published_at index once per year (or month): "any row in it?".
+    """
+
+    few_matches = False
+
+    def _clone(self) -> Any:
+        clone = super()._clone()  # type: ignore[misc]
+        clone.few_matches = self.few_matches
+        return clone
+
+    def with_few_matches(self) -> AdminArticleQuerySet:
+        clone: AdminArticleQuerySet = self._chain()  # type: ignore[attr-defined]
+        clone.few_matches = True
+        return clone
+
+    def _few_dates(self) -> list[datetime]:
+        dates = self.order_by().prefetch_related(None).values_list("published_at", flat=True)
+        return [d for d in dates if d is not None]
+
+    def aggregate(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        first, last = kwargs.get("first"), kwargs.get("last")
+        if (
+            self.few_matches
+            and not args
+            and set(kwargs) == {"first", "last"}
+            and isinstance(first, Min)
+            and isinstance(last, Max)
+        ):
+            dates = self._few_dates()
+            return {"first": min(dates, default=None), "last": max(dates, default=None)}
+        return super().aggregate(*args, **kwargs)
 
     def datetimes(self, field_name: str, kind: Any, order: Any = "ASC", tzinfo: Any = None) -> Any:
-        # Unfiltered, Django's year list is DISTINCT date_trunc() over every row. Instead ask
-        # the index, year by year, whether any row falls in it: one probe per year.
-        if field_name != "published_at" or kind != "year" or self.query.where:
+        if field_name != "published_at" or kind not in ("year", "month"):
             return super().datetimes(field_name, kind, order, tzinfo)
+        tz = tzinfo or timezone.get_current_timezone()
+
+        def bucket(d: datetime) -> datetime:
+            d = timezone.localtime(d, tz)
+            return datetime(d.year, d.month if kind == "month" else 1, 1, tzinfo=tz)
+
+        if self.few_matches:
+            found = sorted({bucket(d) for d in self._few_dates()})
+        else:
+            found = self._probe_buckets(kind, tz, bucket)
+        return found if order == "ASC" else found[::-1]
+
+    def _probe_buckets(self, kind: str, tz: Any, bucket: Any) -> list[datetime]:
         bounds = self.order_by().aggregate(first=Min("published_at"), last=Max("published_at"))
         if bounds["first"] is None:
             return []
-        tz = tzinfo or timezone.get_current_timezone()
-        first, last = (
-            timezone.localtime(bounds["first"], tz),
-            timezone.localtime(bounds["last"], tz),
-        )
-        years = range(first.year, last.year + 1)
+        starts, start, last = [], bucket(bounds["first"]), bucket(bounds["last"])
+        while start <= last:
+            starts.append(start)
+            if kind == "month":
+                start = datetime(start.year + start.month // 12, start.month % 12 + 1, 1, tzinfo=tz)
+            else:
+                start = datetime(start.year + 1, 1, 1, tzinfo=tz)
+        ends = [*starts[1:], start]
         probes = [
             self.order_by()
             .prefetch_related(None)
-            .filter(
-                published_at__gte=datetime(year, 1, 1, tzinfo=tz),
-                published_at__lt=datetime(year + 1, 1, 1, tzinfo=tz),
-            )
-            .annotate(probe_year=Value(year))
-            .values_list("probe_year", flat=True)[:1]
-            for year in years
+            .filter(published_at__gte=begin, published_at__lt=end)
+            .annotate(probe=Value(i))
+            .values_list("probe", flat=True)[:1]
+            for i, (begin, end) in enumerate(zip(starts, ends, strict=True))
         ]
-        found = sorted(set(probes[0].union(*probes[1:], all=True)))
-        result = [datetime(year, 1, 1, tzinfo=tz) for year in found]
-        return result if order == "ASC" else result[::-1]
+        hits = set(probes[0].union(*probes[1:], all=True))
+        return [starts[i] for i in sorted(hits)]
 
 
 class LanguageFilter(admin.SimpleListFilter):
@@ -261,6 +307,13 @@ class ArticleAdmin(SimpleHistoryAdmin):
             # A list needs neither the body nor the vectors (reading them means reading TOAST).
             qs = qs.defer("body", "search_vector", "rank_vector").prefetch_related("tags")
         return qs
+
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
+        changelist = super().get_changelist_instance(request)
+        if not changelist.paginator.estimated:
+            # Counted exactly, so few rows: the date hierarchy reads their dates directly.
+            changelist.queryset = changelist.queryset.with_few_matches()
+        return changelist
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Article], search_term: str
@@ -456,7 +509,9 @@ def _article_count(model_field: str) -> Any:
         related = Article.tags.through.objects.filter(tag_id=OuterRef("pk"))
     else:
         related = Article.objects.filter(source_id=OuterRef("pk"))
-    counted = related.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    # COUNT(*), not COUNT(id): an index-only scan of the foreign key's index.
+    counted = related.order_by().annotate(n=Func(template="COUNT(*)", output_field=IntegerField()))
+    counted = counted.values("n")
     return Subquery(counted)
 
 
