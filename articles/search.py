@@ -287,7 +287,8 @@ RANK_WINDOW = 1_000
 # Reading a row's TOASTed search_vector costs about this many heap-row reads.
 WALK_COST = 3
 # Facets read at most about this many matching rows (more: a sample of id ranges).
-FACET_SAMPLE_ROWS = 10_000
+FACET_SAMPLE_ROWS = 5_000
+TAG_SAMPLE_ROWS = 2_000
 FACET_SAMPLE_WINDOWS = 64
 # Values shown per facet (one more is fetched to know whether there are more).
 FACET_LIMIT = 15
@@ -401,22 +402,80 @@ def select_ids(
 ) -> tuple[list[int], int | None]:
     """Ids of one page of `matches` in `sort` order; and the ranking window when bounded."""
     if sort == "relevance" and query is not None:
-        ranked = matches.annotate(rank=rank_expression(query))
-        window: int | None = None
-        if estimate > rank_all_limit(estimate):
-            window = RANK_WINDOW
-            ranked = ranked.newest_first()[:RANK_WINDOW]
-        inner = ranked.values("id", "published_at", "rank")
         order = f"rank DESC, {_NEWEST_SQL}"
-        return _ids_from(inner, order, offset, limit), window
+        if estimate <= rank_all_limit(estimate):
+            inner = matches.annotate(rank=rank_expression(query))
+            return _ids_from(inner.values("id", "published_at", "rank"), order, offset, limit), None
+        # Rank only about the newest RANK_WINDOW matches: first those published since a
+        # cutoff (GIN bitmap AND date range, no TOAST read); if the cutoff guessed wrong
+        # (matches concentrated in the past, or a `to` filter), walk the date index.
+        # Planner estimates run high as often as low: aim at twice the window.
+        cutoff = _recent_cutoff(2 * RANK_WINDOW, estimate)
+        if cutoff is not None:
+            recent = matches.filter(published_at__gte=cutoff).annotate(rank=rank_expression(query))
+            ids, found = _ids_and_total(
+                recent.values("id", "published_at", "rank"), order, offset, limit
+            )
+            if found >= RANK_WINDOW // 4:
+                return ids, RANK_WINDOW
+        walked = matches.annotate(rank=rank_expression(query)).newest_first()[:RANK_WINDOW]
+        return _ids_from(walked.values("id", "published_at", "rank"), order, offset, limit), (
+            RANK_WINDOW
+        )
     order_sql = _OLDEST_SQL if sort == "oldest" else _NEWEST_SQL
     if estimate > EXACT_COUNT_LIMIT:
+        if sort == "newest":
+            cutoff = _recent_cutoff(max(200, 4 * (offset + limit)), estimate)
+            if cutoff is not None:
+                recent = matches.filter(published_at__gte=cutoff).values("id", "published_at")
+                ids, found = _ids_and_total(recent, order_sql, offset, limit)
+                if found >= offset + limit:
+                    return ids, None
         # Broad: walk the date index and stop after the page.
         ordered = matches.oldest_first() if sort == "oldest" else matches.newest_first()
         return list(ordered.values_list("id", flat=True)[offset : offset + limit]), None
     # Narrow: collect the few matches first (a materialized CTE keeps the planner from
     # walking the whole date index looking for rare matches), then sort them.
     return _ids_from(matches.values("id", "published_at"), order_sql, offset, limit), None
+
+
+def _recent_cutoff(wanted: int, estimate: int) -> Any:
+    """The publication time after which about `wanted` of `estimate` matches fall.
+
+    Assumes matches spread over time like the archive: the newest wanted x rows / estimate
+    rows of the whole table, read from the date index alone.
+    """
+    from .models import Article
+
+    rows = table_rows()
+    if not rows or not estimate:
+        return None
+    k = int(wanted * rows / estimate)
+    if k >= rows:
+        return None
+    return (
+        Article.objects.filter(published_at__isnull=False)
+        .newest_first()
+        .values_list("published_at", flat=True)[k : k + 1]
+        .first()
+    )
+
+
+def _ids_and_total(inner: Any, order_sql: str, offset: int, limit: int) -> tuple[list[int], int]:
+    """Like `_ids_from`, and how many rows `inner` held."""
+    sql, params = inner.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH m AS MATERIALIZED ({sql}) "  # noqa: S608
+            f"SELECT id, count(*) OVER () FROM m ORDER BY {order_sql} LIMIT %s OFFSET %s",
+            (*params, limit, offset),
+        )
+        rows = cursor.fetchall()
+    if rows:
+        return [row[0] for row in rows], int(rows[0][1])
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({sql}) m", params)  # noqa: S608
+        return [], int(cursor.fetchone()[0])
 
 
 def _ids_from(inner: Any, order_sql: str, offset: int, limit: int) -> list[int]:
@@ -539,18 +598,18 @@ def _has_lexemes(query: Any) -> bool:
     return nodes != 0
 
 
-def _sample_of(matches: Any, estimate: int) -> tuple[Any, float]:
-    """`matches` restricted to evenly spread id ranges holding about FACET_SAMPLE_ROWS rows."""
+def _sample_of(matches: Any, estimate: int, rows: int) -> tuple[Any, float]:
+    """`matches` restricted to evenly spread id ranges holding about `rows` rows."""
     from django.db.models import Max, Min, Q
 
     from .models import Article
 
-    if estimate <= FACET_SAMPLE_ROWS:
+    if estimate <= rows:
         return matches, 1.0
     bounds = Article.objects.aggregate(lo=Min("id"), hi=Max("id"))
     lo, hi = bounds["lo"] or 0, bounds["hi"] or 0
     span = hi - lo + 1
-    fraction = FACET_SAMPLE_ROWS / estimate
+    fraction = rows / estimate
     windows = max(1, min(FACET_SAMPLE_WINDOWS, span))
     step = span / windows
     width = max(1, int(step * fraction))
@@ -569,10 +628,10 @@ def _add_facets(results: SearchResults, matches: Any, estimate: int) -> None:
     from .languages import language_name
     from .models import Source, Tag
 
-    sample, fraction = _sample_of(matches, estimate)
+    sample, fraction = _sample_of(matches, estimate, FACET_SAMPLE_ROWS)
     results.facets_are_estimates = fraction < 1.0
 
-    def scaled(n: int) -> int:
+    def scaled(n: int, fraction: float = fraction) -> int:
         return n if fraction >= 1.0 else max(1, round(n / fraction))
 
     inner = sample.annotate(y=ExtractYear("published_at"), mo=ExtractMonth("published_at"))
@@ -608,7 +667,9 @@ def _add_facets(results: SearchResults, matches: Any, estimate: int) -> None:
         key=lambda f: (-f.count, f.label.lower()),
     )
 
-    ids_sql, ids_params = sample.values("id").query.sql_with_params()
+    # Tags cost one index probe per article: a smaller sample.
+    tag_sample, tag_fraction = _sample_of(matches, estimate, TAG_SAMPLE_ROWS)
+    ids_sql, ids_params = tag_sample.values("id").query.sql_with_params()
     tag_table = Tag.articles.through._meta.db_table
     with connection.cursor() as cursor:
         # The matches first (GIN bitmap), then their tags through the article_id index:
@@ -621,7 +682,9 @@ def _add_facets(results: SearchResults, matches: Any, estimate: int) -> None:
             "ORDER BY c.n DESC, t.name",
             (*ids_params, FACET_LIMIT + 1),
         )
-        tags = [FacetValue(slug, name, scaled(n)) for slug, name, n in cursor.fetchall()]
+        tags = [
+            FacetValue(slug, name, scaled(n, tag_fraction)) for slug, name, n in cursor.fetchall()
+        ]
 
     languages.sort(key=lambda f: (-f.count, f.label))
     results.facets = {
