@@ -212,6 +212,7 @@ class Importer:
         self._queue: queue.Queue[list[_Row] | None] = queue.Queue(maxsize=max(self._workers, 1))
         self._writers: list[threading.Thread] = []
         self._writer_error: BaseException | None = None
+        self._errors_changed = False
         self._lz4: bool | None = None  # does the server offer lz4 TOAST compression?
 
     # -- the loop ----------------------------------------------------------------------
@@ -256,6 +257,12 @@ class Importer:
                 self._submit(rows)
             else:
                 self._write_rows(rows)
+        if self._errors_changed and not self.dry_run:
+            # Keeps the admin's view of a long run current; the writers count the rest.
+            self._errors_changed = False
+            ImportRun.objects.filter(pk=self.run_row.pk).update(
+                failed=self.stats.failed, errors=self.errors
+            )
         if self.on_progress is not None:
             self.on_progress(self.stats)
 
@@ -608,6 +615,7 @@ class Importer:
 
     def _record_error(self, error: RecordError, *, warning: bool = False) -> None:
         with self._lock:
+            self._errors_changed = True
             if warning:
                 self.stats.warnings += 1
             else:

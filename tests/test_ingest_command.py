@@ -389,6 +389,8 @@ def _wait_for_articles(process: subprocess.Popen[str], at_least: int) -> None:
 def test_an_interrupted_or_killed_import_leaves_whole_batches_and_a_rerun_completes(tmp_path, sig):
     total, batch = 6000, 200
     dump = write_dump(tmp_path / "big.jsonl", range(total))
+    first, rest = dump.read_text().split("\n", 1)
+    dump.write_text(f"{first}\n{{not json\n{rest}")  # one bad line, near the start
     process = _start(str(dump), "--batch-size", str(batch))
     _wait_for_articles(process, batch)
     process.send_signal(sig)
@@ -399,6 +401,8 @@ def test_an_interrupted_or_killed_import_leaves_whole_batches_and_a_rerun_comple
     assert kept % batch == 0, "a batch was half written"
     assert "Traceback" not in err
     run = ImportRun.objects.get()
+    # The error was recorded while the run went on, not only at its end.
+    assert run.failed == 1 and run.errors[0]["line"] == 2
     if sig == signal.SIGINT:
         assert process.returncode == 130
         assert "(interrupted): created" in out
@@ -408,8 +412,8 @@ def test_an_interrupted_or_killed_import_leaves_whole_batches_and_a_rerun_comple
         assert run.status == "running"  # nobody was left to say otherwise
 
     result = manage("ingest", str(dump), "--batch-size", str(batch))
-    assert result.returncode == 0, result.stderr
-    assert f"created {total - kept:,}, duplicates {kept:,}, failed 0" in result.stdout
+    assert result.returncode == 1, result.stderr
+    assert f"created {total - kept:,}, duplicates {kept:,}, failed 1" in result.stdout
     assert Article.objects.count() == total
 
 
