@@ -14,7 +14,6 @@ archive holds. Two vectors are stored, both as generated columns:
 from __future__ import annotations
 
 import json
-import math
 import operator
 import time
 from dataclasses import dataclass, field
@@ -198,7 +197,11 @@ def archive_query(q: str, configs: list[str] | None = None) -> Any | None:
         return None
     configs = configs or search_configs()
     ored = [reduce(operator.and_, [_term_query(t, configs) for t in group]) for group in groups]
-    return reduce(operator.or_, ored)
+    query = reduce(operator.or_, ored)
+    # Phrases make PostgreSQL re-read each candidate's vector: the planner of run_search
+    # takes cheaper paths sooner for them.
+    query.has_phrase = any(t.phrase for group in groups for t in group)
+    return query
 
 
 # ts_rank_cd weights for D, C, B, A: one title hit outweighs several lead hits.
@@ -282,10 +285,10 @@ def mark_hits(text: str) -> SafeString:
 EXACT_COUNT_LIMIT = 10_000
 # Estimated matches up to which every match is ranked (over the inline rank_vector).
 RANK_ALL_LIMIT = 10_000
-# Above that (and above `rank_all_limit`), the newest this many matches are ranked.
+# The same for phrase queries, whose matches are each re-checked against the full vector.
+RANK_ALL_LIMIT_PHRASE = 2_000
+# Above that, about the newest this many matches are ranked.
 RANK_WINDOW = 1_000
-# Reading a row's TOASTed search_vector costs about this many heap-row reads.
-WALK_COST = 3
 # Facets read at most about this many matching rows (more: a sample of id ranges).
 FACET_SAMPLE_ROWS = 5_000
 TAG_SAMPLE_ROWS = 2_000
@@ -376,17 +379,13 @@ def table_rows() -> int:
         return max(0, int(cursor.fetchone()[0]))
 
 
-def rank_all_limit(estimate: int) -> float:
-    """Up to how many matches ranking them all beats ranking the newest RANK_WINDOW.
+def rank_all_limit(query: Any) -> int:
+    """Up to how many estimated matches every match is ranked (else the newest window).
 
-    Ranking all reads each match's heap row (bitmap scan, inline rank_vector). The window
-    walks the date index and must read the TOASTed search_vector of every row it passes,
-    about RANK_WINDOW / density rows at WALK_COST times the price: the walk wins once
-    estimate² > WALK_COST x RANK_WINDOW x rows in the table.
+    Ranking all reads every match's heap row; phrase queries also re-read every
+    candidate's TOASTed search_vector to check word positions, so they switch sooner.
     """
-    if estimate <= RANK_ALL_LIMIT:
-        return RANK_ALL_LIMIT
-    return max(RANK_ALL_LIMIT, math.sqrt(WALK_COST * RANK_WINDOW * table_rows()))
+    return RANK_ALL_LIMIT_PHRASE if getattr(query, "has_phrase", False) else RANK_ALL_LIMIT
 
 
 def default_sort(q: str) -> str:
@@ -403,7 +402,7 @@ def select_ids(
     """Ids of one page of `matches` in `sort` order; and the ranking window when bounded."""
     if sort == "relevance" and query is not None:
         order = f"rank DESC, {_NEWEST_SQL}"
-        if estimate <= rank_all_limit(estimate):
+        if estimate <= rank_all_limit(query):
             inner = matches.annotate(rank=rank_expression(query))
             return _ids_from(inner.values("id", "published_at", "rank"), order, offset, limit), None
         # Rank only about the newest RANK_WINDOW matches: first those published since a
@@ -442,23 +441,42 @@ def select_ids(
 def _recent_cutoff(wanted: int, estimate: int) -> Any:
     """The publication time after which about `wanted` of `estimate` matches fall.
 
-    Assumes matches spread over time like the archive: the newest wanted x rows / estimate
-    rows of the whole table, read from the date index alone.
+    Assumes matches spread over time like the archive does, and reads that spread from
+    the planner's histogram of published_at (no scan); without statistics (a fresh
+    table), from the date index.
     """
     from .models import Article
 
     rows = table_rows()
     if not rows or not estimate:
         return None
-    k = int(wanted * rows / estimate)
-    if k >= rows:
+    share = wanted / estimate  # of the table's rows, newest first
+    if share >= 1:
         return None
+    bounds = _date_histogram()
+    if len(bounds) >= 2:
+        position = (1 - share) * (len(bounds) - 1)
+        i = min(int(position), len(bounds) - 2)
+        return bounds[i] + (bounds[i + 1] - bounds[i]) * (position - i)
+    k = int(share * rows)
     return (
         Article.objects.filter(published_at__isnull=False)
         .newest_first()
         .values_list("published_at", flat=True)[k : k + 1]
         .first()
     )
+
+
+def _date_histogram() -> list[Any]:
+    """pg_stats' equal-population bounds of published_at, oldest first (empty if none)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT histogram_bounds::text::timestamptz[] FROM pg_stats "
+            "WHERE schemaname = current_schema() AND tablename = 'articles_article' "
+            "AND attname = 'published_at'"
+        )
+        row = cursor.fetchone()
+    return list(row[0]) if row and row[0] else []
 
 
 def _ids_and_total(inner: Any, order_sql: str, offset: int, limit: int) -> tuple[list[int], int]:
@@ -580,7 +598,7 @@ def run_search(
         ranked_window=window,
     )
     if facets and count:
-        _add_facets(results, matches, estimate)
+        _add_facets(results, matches, estimate, phrase=getattr(query, "has_phrase", False))
     return results
 
 
@@ -622,13 +640,13 @@ def _sample_of(matches: Any, estimate: int, rows: int) -> tuple[Any, float]:
     return matches.filter(ranges), min(1.0, covered / span)
 
 
-def _add_facets(results: SearchResults, matches: Any, estimate: int) -> None:
+def _add_facets(results: SearchResults, matches: Any, estimate: int, *, phrase: bool) -> None:
     from django.db.models.functions import ExtractMonth, ExtractYear
 
     from .languages import language_name
     from .models import Source, Tag
 
-    sample, fraction = _sample_of(matches, estimate, FACET_SAMPLE_ROWS)
+    sample, fraction = _sample_of(matches, estimate, FACET_SAMPLE_ROWS // (4 if phrase else 1))
     results.facets_are_estimates = fraction < 1.0
 
     def scaled(n: int, fraction: float = fraction) -> int:
@@ -668,7 +686,9 @@ def _add_facets(results: SearchResults, matches: Any, estimate: int) -> None:
     )
 
     # Tags cost one index probe per article: a smaller sample.
-    tag_sample, tag_fraction = _sample_of(matches, estimate, TAG_SAMPLE_ROWS)
+    tag_sample, tag_fraction = _sample_of(
+        matches, estimate, TAG_SAMPLE_ROWS // (4 if phrase else 1)
+    )
     ids_sql, ids_params = tag_sample.values("id").query.sql_with_params()
     tag_table = Tag.articles.through._meta.db_table
     with connection.cursor() as cursor:
