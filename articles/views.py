@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from django.core.cache import cache
+from django.core.paginator import EmptyPage, Paginator
 from django.db.models import Count, F
 from django.db.models.functions import ExtractDay, ExtractMonth
 from django.http import (
@@ -469,8 +470,17 @@ def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "articles/source_detail.html", {"source": source, "results": results})
 
 
+# Tags per page of the tag list (archives hold thousands).
+TAGS_PER_PAGE = 300
+
+
 def tag_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "articles/tag_list.html", {"tags": tag_counts()})
+    paginator = Paginator(tag_counts(), TAGS_PER_PAGE)
+    try:
+        page = paginator.page(_page_number(request))
+    except EmptyPage:
+        raise Http404("There are no tags on this page.") from None
+    return render(request, "articles/tag_list.html", {"tags": page.object_list, "page": page})
 
 
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:

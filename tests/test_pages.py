@@ -210,3 +210,16 @@ def test_browse_pages_run_a_bounded_number_of_queries(
     for url in ("/", "/sources/herald/", "/tags/space/", "/archive/2020/3/14/", "/archive/2020/"):
         with django_assert_max_num_queries(10):
             assert client.get(url).status_code == 200
+
+
+def test_the_tag_list_is_paginated(client, db, monkeypatch):
+    from articles import views
+
+    monkeypatch.setattr(views, "TAGS_PER_PAGE", 2)
+    for name in ("a", "b", "c"):
+        make_article(f"Tagged {name}", "x", tags=[name])
+    html = client.get("/tags/").content.decode()
+    assert "3 tags" in html
+    assert "Page 1 of 2" in html
+    assert client.get("/tags/?page=2").status_code == 200
+    assert client.get("/tags/?page=3").status_code == 404
