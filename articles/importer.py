@@ -29,6 +29,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
 
+from .ingest import iter_records
 from .ingest.fingerprint import fingerprint
 from .ingest.records import ParsedArticle, ParseOptions, RecordError
 from .models import Article, ImportRun, Source, SourceAlias, Tag, unique_slug
@@ -115,8 +116,6 @@ def import_paths(
     on_progress: ProgressCallback | None = None,
 ) -> Importer:
     """Parse `paths` and store their articles; returns the finished Importer (run + stats)."""
-    from .ingest import iter_records
-
     if not options.known_sources:
         options = _with_known_sources(options)
     # Raises ValueError for options that make no sense, before a run is recorded.
