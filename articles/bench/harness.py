@@ -484,7 +484,7 @@ class Runner:
         out: list[dict[str, Any]] = [
             {"ms": round(float(q["time"]) * 1000, 1), "sql": q["sql"]} for q in slowest
         ]
-        if out and out[0]["sql"].lstrip().upper().startswith("SELECT"):
+        if out and out[0]["sql"].lstrip().upper().startswith(("SELECT", "WITH")):
             with connection.cursor() as cursor:
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + out[0]["sql"])
                 out[0]["explain"] = "\n".join(r[0] for r in cursor.fetchall())
@@ -862,11 +862,37 @@ def machine_info() -> dict[str, Any]:
         "memory": memory,
         "cpu": _cpu_model(),
         "python": platform.python_version(),
+        "code": _git_revision(),
         "postgresql": version,
         "server": "system (DATABASE_URL)"
         if os.environ.get("DATABASE_URL")
         else "embedded (pgserver)",
     }
+
+
+def _git_revision() -> str:
+    """The commit measured, with "+dirty" when the work tree had uncommitted changes."""
+    root = Path(__file__).resolve().parents[2]
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],  # noqa: S607
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return head + ("+dirty" if dirty else "")
 
 
 def _cpu_model() -> str:

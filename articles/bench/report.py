@@ -152,7 +152,7 @@ def markdown(results: dict[str, Any]) -> str:
         f"{machine['nproc']} cores, {machine['memory']}, {machine['cpu']}; PostgreSQL "
         f"{machine['postgresql']} ({machine['server']}); load average "
         f"{machine.get('loadavg_at_start', ['?'])[0]} at start, "
-        f"{machine.get('loadavg_at_end', ['?'])[0]} at end.",
+        f"{machine.get('loadavg_at_end', ['?'])[0]} at end; code {machine.get('code') or '?'}.",
         "",
     ]
     for key, label in (("ingest_jsonl", "JSON Lines"), ("ingest_text", "plain-text files")):
