@@ -14,7 +14,10 @@ from tests.factories import make_article
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, **env}
+    # The browser tests' fixture allows sync ORM calls in its event loop; a real
+    # process must not inherit that (check --deploy rightly refuses it).
+    full_env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    full_env.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
