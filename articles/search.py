@@ -182,12 +182,43 @@ def search_configs() -> list[str]:
     return configs or [FALLBACK_CONFIG]
 
 
-def _term_query(term: Term, configs: list[str]) -> Any:
-    parts = [SearchQuery(term.websearch_text(), config=c, search_type="websearch") for c in configs]
+class ParsedQuery(SearchQuery):
+    """A tsquery already parsed by PostgreSQL, passed back as a `'...'::tsquery` constant."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text, search_type="raw")
+        self.text = text
+        self.has_phrase = False
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return "%s::tsquery", [self.text]
+
+
+def _parse_terms(terms: list[Term], configs: list[str]) -> list[list[str]]:
+    """Each term parsed in each configuration, in one round trip: the distinct non-empty tsqueries.
+
+    Most words parse the same in several configurations ('known' in english and simple);
+    OR-ing duplicates would make the GIN index look each one up again and inflate the
+    planner's estimate that run_search chooses its plan by.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.i, websearch_to_tsquery(c.cfg::regconfig, t.text)::text "
+            "FROM unnest(%s::int[], %s::text[]) AS t(i, text) "
+            "CROSS JOIN unnest(%s::text[]) WITH ORDINALITY AS c(cfg, n) ORDER BY t.i, c.n",
+            [list(range(len(terms))), [t.websearch_text() for t in terms], configs],
+        )
+        parsed: list[list[str]] = [[] for _ in terms]
+        for i, text in cursor.fetchall():
+            if text and text not in parsed[i]:
+                parsed[i].append(text)
+    return parsed
+
+
+def _term_tsquery(term: Term, parses: list[str]) -> str:
     if term.negated:
-        inverted = [~part for part in parts]
-        return reduce(operator.and_, inverted)
-    return reduce(operator.or_, parts)
+        return " & ".join(f"!( {p} )" for p in parses)
+    return " | ".join(f"( {p} )" for p in parses)
 
 
 def archive_query(q: str, configs: list[str] | None = None) -> Any | None:
@@ -196,8 +227,15 @@ def archive_query(q: str, configs: list[str] | None = None) -> Any | None:
     if not groups:
         return None
     configs = configs or search_configs()
-    ored = [reduce(operator.and_, [_term_query(t, configs) for t in group]) for group in groups]
-    query = reduce(operator.or_, ored)
+    terms = [term for group in groups for term in group]
+    parsed = iter(_parse_terms(terms, configs))
+    ored = []
+    for group in groups:
+        anded = [_term_tsquery(term, next(parsed)) for term in group]
+        anded = [text for text in anded if text]
+        if anded:
+            ored.append(" & ".join(f"( {text} )" for text in anded))
+    query = ParsedQuery(" | ".join(f"( {text} )" for text in ored))
     # Phrases make PostgreSQL re-read each candidate's vector: the planner of run_search
     # takes cheaper paths sooner for them.
     query.has_phrase = any(t.phrase for group in groups for t in group)
