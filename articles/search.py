@@ -14,11 +14,9 @@ archive holds. Two vectors are stored, both as generated columns:
 from __future__ import annotations
 
 import json
-import operator
 import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import reduce
 from typing import Any
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
@@ -190,8 +188,8 @@ class ParsedQuery(SearchQuery):
         self.text = text
         self.has_phrase = False
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return "%s::tsquery", [self.text]
+    def as_sql(self, compiler: Any, connection: Any, *args: Any, **extra: Any) -> Any:
+        return "%s::tsquery", (self.text,)
 
 
 def _parse_terms(terms: list[Term], configs: list[str]) -> list[list[str]]:
