@@ -189,7 +189,7 @@ class ParsedQuery(SearchQuery):
         self.has_phrase = False
 
     def as_sql(self, compiler: Any, connection: Any, *args: Any, **extra: Any) -> Any:
-        return "%s::tsquery", (self.text,)
+        return "%s::tsquery", [self.text]
 
 
 def _parse_terms(terms: list[Term], configs: list[str]) -> list[list[str]]:
