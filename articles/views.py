@@ -66,13 +66,15 @@ def _listing(base: Any, request: HttpRequest) -> SearchResults:
         raise Http404(str(exc)) from exc
 
 
-def source_counts() -> list[tuple[Source, int]]:
-    """Every source with its number of visible articles, largest first (cached).
+def source_counts(limit: int | None = None) -> list[tuple[Source, int]]:
+    """The sources with their numbers of visible articles, largest first (cached).
 
     Counted over the narrow (source, published_at) index, then the few hidden articles
-    are subtracted: no join with the wide article rows.
+    are subtracted: no join with the wide article rows. The home page's top few are cached
+    on their own: unpickling thousands of rows on every request would cost more than the page.
     """
-    rows = cache.get("articles:source_counts")
+    key = f"articles:source_counts:{limit}"
+    rows = cache.get(key)
     if rows is None:
         every = Article.objects.filter(source__isnull=False).values("source_id")
         total = _counts(every.annotate(n=Count("*")).order_by(), "source_id")
@@ -82,16 +84,18 @@ def source_counts() -> list[tuple[Source, int]]:
         by_id = {pk: n - hidden.get(pk, 0) for pk, n in total.items() if n > hidden.get(pk, 0)}
         sources = Source.objects.filter(pk__in=by_id).only("name", "slug")
         rows = sorted(((s, by_id[s.pk]) for s in sources), key=lambda r: (-r[1], r[0].name))
-        cache.set("articles:source_counts", rows, COUNTS_TTL)
+        rows = rows[:limit]
+        cache.set(key, rows, COUNTS_TTL)
     return rows
 
 
-def tag_counts() -> list[tuple[Tag, int]]:
-    """Every tag with its number of visible articles, largest first (cached).
+def tag_counts(limit: int | None = None) -> list[tuple[Tag, int]]:
+    """The tags with their numbers of visible articles, largest first (cached like sources).
 
     Counted on the article-tag table alone, minus the tags of the few hidden articles.
     """
-    rows = cache.get("articles:tag_counts")
+    key = f"articles:tag_counts:{limit}"
+    rows = cache.get(key)
     if rows is None:
         through = Article.tags.through.objects.values("tag_id")
         total = _counts(through.annotate(n=Count("*")).order_by(), "tag_id")
@@ -101,7 +105,8 @@ def tag_counts() -> list[tuple[Tag, int]]:
         by_id = {pk: n - hidden.get(pk, 0) for pk, n in total.items() if n > hidden.get(pk, 0)}
         tags = Tag.objects.filter(pk__in=by_id).only("name", "slug")
         rows = sorted(((t, by_id[t.pk]) for t in tags), key=lambda r: (-r[1], r[0].name))
-        cache.set("articles:tag_counts", rows, COUNTS_TTL)
+        rows = rows[:limit]
+        cache.set(key, rows, COUNTS_TTL)
     return rows
 
 
@@ -116,8 +121,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "articles/home.html",
         {
             "articles": fetch_articles([a.pk for a in articles], None),
-            "sources": source_counts()[:12],
-            "tags": tag_counts()[:24],
+            "sources": source_counts(limit=12),
+            "tags": tag_counts(limit=24),
         },
     )
 
