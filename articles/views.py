@@ -69,42 +69,50 @@ def _listing(base: Any, request: HttpRequest) -> SearchResults:
 def source_counts(limit: int | None = None) -> list[tuple[Source, int]]:
     """The sources with their numbers of visible articles, largest first (cached).
 
-    Counted over the narrow (source, published_at) index, then the few hidden articles
-    are subtracted: no join with the wide article rows. The home page's top few are cached
-    on their own: unpickling thousands of rows on every request would cost more than the page.
+    Counted over the narrow (source, published_at) index: no join with the wide rows.
     """
-    key = f"articles:source_counts:{limit}"
-    rows = cache.get(key)
-    if rows is None:
-        every = Article.objects.filter(source__isnull=False).values("source_id")
-        total = _counts(every.annotate(n=Count("*")).order_by(), "source_id")
-        hidden = _counts(
-            every.filter(is_hidden=True).annotate(n=Count("*")).order_by(), "source_id"
-        )
-        by_id = {pk: n - hidden.get(pk, 0) for pk, n in total.items() if n > hidden.get(pk, 0)}
-        sources = Source.objects.filter(pk__in=by_id).only("name", "slug")
-        rows = sorted(((s, by_id[s.pk]) for s in sources), key=lambda r: (-r[1], r[0].name))
-        rows = rows[:limit]
-        cache.set(key, rows, COUNTS_TTL)
-    return rows
+    every = Article.objects.filter(source__isnull=False).values("source_id")
+    return _visible_counts(
+        f"articles:source_counts:{limit}",
+        every,
+        every.filter(is_hidden=True),
+        "source_id",
+        Source.objects.all(),
+        limit,
+    )
 
 
 def tag_counts(limit: int | None = None) -> list[tuple[Tag, int]]:
-    """The tags with their numbers of visible articles, largest first (cached like sources).
+    """The tags with their numbers of visible articles, largest first (cached).
 
-    Counted on the article-tag table alone, minus the tags of the few hidden articles.
+    Counted on the article-tag table alone.
     """
-    key = f"articles:tag_counts:{limit}"
+    through = Article.tags.through.objects.values("tag_id")
+    return _visible_counts(
+        f"articles:tag_counts:{limit}",
+        through,
+        through.filter(article__is_hidden=True),
+        "tag_id",
+        Tag.objects.all(),
+        limit,
+    )
+
+
+def _visible_counts(
+    key: str, every: Any, hidden: Any, column: str, named: Any, limit: int | None
+) -> list[Any]:
+    """Counts per `column` of all rows minus the few hidden articles' rows, named, cached.
+
+    The home page's top few are cached under their own key: unpickling thousands of
+    rows on every request would cost more than the page itself.
+    """
     rows = cache.get(key)
     if rows is None:
-        through = Article.tags.through.objects.values("tag_id")
-        total = _counts(through.annotate(n=Count("*")).order_by(), "tag_id")
-        hidden = _counts(
-            through.filter(article__is_hidden=True).annotate(n=Count("*")).order_by(), "tag_id"
-        )
-        by_id = {pk: n - hidden.get(pk, 0) for pk, n in total.items() if n > hidden.get(pk, 0)}
-        tags = Tag.objects.filter(pk__in=by_id).only("name", "slug")
-        rows = sorted(((t, by_id[t.pk]) for t in tags), key=lambda r: (-r[1], r[0].name))
+        total = _counts(every.annotate(n=Count("*")).order_by(), column)
+        minus = _counts(hidden.annotate(n=Count("*")).order_by(), column)
+        by_id = {pk: n - minus.get(pk, 0) for pk, n in total.items() if n > minus.get(pk, 0)}
+        objects = named.filter(pk__in=by_id).only("name", "slug")
+        rows = sorted(((o, by_id[o.pk]) for o in objects), key=lambda r: (-r[1], r[0].name))
         rows = rows[:limit]
         cache.set(key, rows, COUNTS_TTL)
     return rows
