@@ -13,12 +13,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
-from .search import (
-    archive_query,
-    rank_expression,
-    rank_vector_expression,
-    search_vector_expression,
-)
+from .search import archive_query, rank_expression
 
 
 def unique_slug(model: type[models.Model], text: str, *, max_length: int = 100) -> str:
@@ -210,18 +205,25 @@ class ArticleQuerySet(models.QuerySet["Article"]):
 
 class Article(models.Model):
     title = models.TextField()
-    slug = models.SlugField(max_length=120, allow_unicode=True, blank=True)
+    # Article pages are found by id; the slug only makes URLs readable (no index).
+    slug = models.SlugField(max_length=120, allow_unicode=True, blank=True, db_index=False)
     # Plain text; paragraphs separated by one blank line.
     body = models.TextField(blank=True)
+    # Indexed by article_source_date_idx, whose leading column it is.
     source = models.ForeignKey(
-        Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
+        Source,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="articles",
+        db_index=False,
     )
     published_at = models.DateTimeField(null=True, blank=True)
-    url = models.URLField(max_length=2000, null=True, blank=True, unique=True)
+    url = models.URLField(max_length=2000, null=True, blank=True)
     language = models.CharField(max_length=3, blank=True, help_text="ISO 639-1 code")
     tags = models.ManyToManyField(Tag, blank=True, related_name="articles")
     # sha256 of the normalised title and body: the de-duplication key.
-    fingerprint = models.CharField(max_length=64, unique=True, editable=False)
+    fingerprint = models.CharField(max_length=64, editable=False)
     is_hidden = models.BooleanField(default=False)
     import_run = models.ForeignKey(
         ImportRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
@@ -229,16 +231,11 @@ class Article(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    search_vector = models.GeneratedField(
-        expression=search_vector_expression(),
-        output_field=SearchVectorField(),
-        db_persist=True,
-    )
-    rank_vector = models.GeneratedField(
-        expression=rank_vector_expression(),
-        output_field=SearchVectorField(),
-        db_persist=True,
-    )
+    # Both kept by the trigger of migration 0003 (see articles/search.py), which runs on
+    # INSERT and on UPDATE OF title, body, language only: hiding or re-tagging a million
+    # rows never recomputes a vector. Never written by Django.
+    search_vector = SearchVectorField(null=True, editable=False)
+    rank_vector = SearchVectorField(null=True, editable=False)
 
     history = HistoricalRecords(
         m2m_fields=[tags],
@@ -248,6 +245,12 @@ class Article(models.Model):
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
+        constraints = [
+            # The de-duplication keys; UniqueConstraint, unlike unique=True, adds no second
+            # (LIKE) index that every import would have to maintain.
+            models.UniqueConstraint(fields=["fingerprint"], name="article_fingerprint_unique"),
+            models.UniqueConstraint(fields=["url"], name="article_url_unique"),
+        ]
         indexes = [
             GinIndex(fields=["search_vector"], name="article_search_gin"),
             # Newest-first listings: home page, browse pages, empty-query search.

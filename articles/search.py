@@ -1,14 +1,18 @@
-"""Full-text search: the stored vector definitions (query building is added below them).
+"""Full-text search: the stored vectors, query building, ranking, facets and snippets.
 
-Each article is indexed with the text-search configuration of its own language,
-chosen per row by `LanguageConfig`, so stemming is right for every language the
-archive holds. Two vectors are stored, both as generated columns:
+Each article is indexed with the text-search configuration of its own language, so
+stemming is right for every language the archive holds. Two vectors are stored:
 
 - `search_vector`: title (weight A) and the whole body (weight B), GIN-indexed,
   used for matching.
 - `rank_vector`: title (A) and the lead of the body (B). It is small enough to
   stay inline in the heap row, so ranking thousands of matches never reads the
   full vector out of TOAST.
+
+A trigger keeps both (`vector_trigger_sql`, installed by migration 0003). It parses
+the title and the lead once for both vectors, and it runs only when title, body or
+language change: stored generated columns parsed them twice on every insert and were
+recomputed on every update, hiding and re-tagging included.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import Expression, F, Field, Func, Value
 from django.db.models.functions import Left
@@ -38,10 +42,10 @@ class RegConfigField(Field):
 
 
 class LanguageConfig(Expression):
-    """`CASE language WHEN 'en' THEN 'english'::regconfig ... END`.
+    """`CASE language WHEN 'en' THEN 'english'::regconfig ... END`, per row.
 
-    Every branch is a regconfig constant, so the expression is immutable and may
-    be used in a generated column (a text-to-regconfig cast of a column is not).
+    Every branch is a regconfig constant (a text-to-regconfig cast of a column would
+    depend on search_path); used for snippets in each article's own configuration.
     """
 
     output_field = RegConfigField()
@@ -58,23 +62,42 @@ class LanguageConfig(Expression):
 
     def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         sql, params = compiler.compile(self.language)
-        whens = " ".join(
-            f"WHEN '{code}' THEN '{config}'::regconfig"
-            for code, config in sorted(TEXT_SEARCH_CONFIGS.items())
-        )
-        return f"(CASE {sql} {whens} ELSE '{FALLBACK_CONFIG}'::regconfig END)", params
+        return language_config_case(sql), params
 
 
-def search_vector_expression() -> Any:
-    return SearchVector("title", config=LanguageConfig(), weight="A") + SearchVector(
-        "body", config=LanguageConfig(), weight="B"
+def language_config_case(column: str) -> str:
+    """SQL choosing the configuration of the language in `column` (constants only)."""
+    whens = " ".join(
+        f"WHEN '{code}' THEN '{config}'::regconfig"
+        for code, config in sorted(TEXT_SEARCH_CONFIGS.items())
     )
+    return f"(CASE {column} {whens} ELSE '{FALLBACK_CONFIG}'::regconfig END)"
 
 
-def rank_vector_expression() -> Any:
-    return SearchVector("title", config=LanguageConfig(), weight="A") + SearchVector(
-        Left("body", RANK_LEAD_CHARS), config=LanguageConfig(), weight="B"
-    )
+def vector_trigger_sql() -> str:
+    """The trigger function that fills search_vector and rank_vector (see the docstring above).
+
+    The lead ends at the first word boundary after RANK_LEAD_CHARS characters, so no word
+    is cut in two; the rest of the body is appended to the lead's vector (tsvector `||`
+    shifts its positions after the lead's, so phrases still match across the seam).
+    """
+    return rf"""
+CREATE OR REPLACE FUNCTION articles_article_vectors() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    cfg regconfig := {language_config_case("NEW.language")};
+    body text := coalesce(NEW.body, '');
+    lead text := left(body, {RANK_LEAD_CHARS})
+        || coalesce(substring(substr(body, {RANK_LEAD_CHARS} + 1) from '^\S*'), '');
+BEGIN
+    NEW.rank_vector := setweight(to_tsvector(cfg, coalesce(NEW.title, '')), 'A')
+        || setweight(to_tsvector(cfg, lead), 'B');
+    NEW.search_vector := NEW.rank_vector
+        || setweight(to_tsvector(cfg, substr(body, length(lead) + 1)), 'B');
+    RETURN NEW;
+END
+$$;
+"""
 
 
 # --- Query building -----------------------------------------------------------------------

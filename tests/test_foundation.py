@@ -129,3 +129,31 @@ def test_check_deploy_passes_with_production_settings():
 def test_migrations_are_committed():
     result = run_manage("makemigrations", "--check", "--dry-run")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_migration_installs_the_trigger_search_py_defines():
+    from articles.search import vector_trigger_sql
+
+    migration = next((ROOT / "articles" / "migrations").glob("0003_*.py")).read_text()
+    assert vector_trigger_sql().strip() in migration
+
+
+@pytest.mark.django_db
+def test_hiding_an_article_does_not_recompute_its_vectors_but_an_edit_does():
+    article = make_article("Quiet title", "Calm words.")
+    type(article).objects.filter(pk=article.pk).update(is_hidden=True)
+    with connection.cursor() as cursor:
+        # A plain UPDATE of another column leaves the trigger asleep...
+        cursor.execute(
+            "UPDATE articles_article SET search_vector = NULL WHERE id = %s", [article.pk]
+        )
+        cursor.execute("UPDATE articles_article SET is_hidden = false WHERE id = %s", [article.pk])
+        cursor.execute("SELECT search_vector FROM articles_article WHERE id = %s", [article.pk])
+        assert cursor.fetchone()[0] is None
+    # ...while saving an edit recomputes both vectors.
+    article.body = "Thunderous words."
+    article.save()
+    assert type(article).objects.filter(pk=article.pk, search_vector="thunderous").exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rank_vector::text FROM articles_article WHERE id = %s", [article.pk])
+        assert "'thunder':3B" in cursor.fetchone()[0]
