@@ -368,7 +368,15 @@ class Importer:
                 time.sleep(0.05 * (attempt + 1))
 
     def _write_batch(self, rows: list[_Row]) -> None:
-        """One transaction: sources, tags, articles, tag links and the run's counts."""
+        """Sources and tags first, committed at once; then one transaction for the articles,
+        their tag links and the run's counts.
+
+        A source or tag created by one writer's open transaction makes the other writer
+        wait on it (the unique index on lower(name)); committing them at once keeps those
+        waits short, where inside the article transaction they serialised the two writers
+        for the whole batch. A batch that then fails leaves its new sources or tags behind,
+        unused; rerunning the import uses them.
+        """
         with transaction.atomic(), connection.cursor() as cursor:
             new_rows = self._new_rows(cursor, rows)
             # A fixed order (sources and tags by name, articles by fingerprint) so two
@@ -376,6 +384,7 @@ class Importer:
             new_rows.sort(key=lambda r: r.fingerprint)
             source_ids = self._resolve_sources(cursor, {r.source for r in new_rows if r.source})
             tag_ids = self._resolve_tags(cursor, {t for r in new_rows for t in r.tags})
+        with transaction.atomic(), connection.cursor() as cursor:
             inserted = self._insert_articles(cursor, new_rows, source_ids) if new_rows else {}
             links = [
                 (inserted[r.fingerprint], tag_ids[t])
