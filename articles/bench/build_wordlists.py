@@ -20,29 +20,13 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
-
-def _split(text: str) -> list[str]:
-    return text.split()
-
+# Words too frequent to make a bigram or a query term interesting.
+from articles.bench.corpus import STOP_EN
 
 EN_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 AR_WORD = re.compile(r"[\u0621-\u064a]{2,}")
 FR_WORD = re.compile(r"^[a-zàâäçéèêëîïôöùûüÿœæ]{2,}$")
 
-# Words too frequent to make a bigram or a query term interesting (PostgreSQL's
-# English stop words are a subset of what is dropped here).
-STOP_EN = frozenset(
-    _split(
-        """a about above after again against all also am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers herself him himself his how i if in into is it its
-    itself just me more most my myself no nor not now of off on once only or other our ours
-    ourselves out over own said same says she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours yourself yourselves
-    mr mrs ms s t"""
-    )
-)
 
 EN_WORDS = 12000
 EN_BIGRAMS = 400
