@@ -21,6 +21,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
@@ -216,24 +217,33 @@ class ParsedQuery(SearchQuery):
 
 
 def _parse_terms(terms: list[Term], configs: list[str]) -> list[list[str]]:
-    """Each term parsed in each configuration, in one round trip: the distinct non-empty tsqueries.
+    """Each term parsed in each configuration: the distinct non-empty tsqueries of each.
 
     Most words parse the same in several configurations ('known' in english and simple);
     OR-ing duplicates would make the GIN index look each one up again and inflate the
     planner's estimate that run_search chooses its plan by.
+    """
+    parsed = _parse_texts(tuple(t.websearch_text() for t in terms), tuple(configs))
+    return [list(parses) for parses in parsed]
+
+
+@lru_cache(maxsize=4096)
+def _parse_texts(texts: tuple[str, ...], configs: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """One round trip to PostgreSQL's parsers, remembered: a page that parses the same query
+    twice (an article reached from a search, its neighbours) or a query asked again pays once.
     """
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT t.i, websearch_to_tsquery(c.cfg::regconfig, t.text)::text "
             "FROM unnest(%s::int[], %s::text[]) AS t(i, text) "
             "CROSS JOIN unnest(%s::text[]) WITH ORDINALITY AS c(cfg, n) ORDER BY t.i, c.n",
-            [list(range(len(terms))), [t.websearch_text() for t in terms], configs],
+            [list(range(len(texts))), list(texts), list(configs)],
         )
-        parsed: list[list[str]] = [[] for _ in terms]
+        parsed: list[list[str]] = [[] for _ in texts]
         for i, text in cursor.fetchall():
             if text and text not in parsed[i]:
                 parsed[i].append(text)
-    return parsed
+    return tuple(tuple(parses) for parses in parsed)
 
 
 def _term_tsquery(term: Term, parses: list[str]) -> str:

@@ -506,24 +506,22 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def resolve_source_slug(slug: str) -> Source | str:
     """The source for `slug`, or the current slug it redirects to (raises 404 otherwise)."""
-    source = Source.objects.filter(slug=slug).first()
-    if source is not None:
-        return source
-    redirect = SourceRedirect.objects.select_related("source").filter(old_slug=slug).first()
-    if redirect is None:
-        raise Http404("No such source.")
-    return redirect.source.slug
+    return _resolve_slug(Source, SourceRedirect, "source", slug)
 
 
 def resolve_tag_slug(slug: str) -> Tag | str:
     """The tag for `slug`, or the current slug it redirects to (raises 404 otherwise)."""
-    tag = Tag.objects.filter(slug=slug).first()
-    if tag is not None:
-        return tag
-    redirect = TagRedirect.objects.select_related("tag").filter(old_slug=slug).first()
+    return _resolve_slug(Tag, TagRedirect, "tag", slug)
+
+
+def _resolve_slug(model: Any, redirect_model: Any, target: str, slug: str) -> Any:
+    found = model.objects.filter(slug=slug).first()
+    if found is not None:
+        return found
+    redirect = redirect_model.objects.select_related(target).filter(old_slug=slug).first()
     if redirect is None:
-        raise Http404("No such tag.")
-    return redirect.tag.slug
+        raise Http404(f"No such {target}.")
+    return getattr(redirect, target).slug
 
 
 # --- Date archive -------------------------------------------------------------------------
