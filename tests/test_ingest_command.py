@@ -366,11 +366,15 @@ def test_duplicates_by_url_and_content_across_files_are_counted_and_skipped(tmp_
 # -- interruptions, crashes and concurrent runs ------------------------------------------------
 
 
+# The application_name (libpq reads PGAPPNAME) of the imports these tests start and stop.
+INGEST_APP_NAME = "newsarchive-test-ingest"
+
+
 def _start(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         manage_cmd("ingest", *args),
         cwd=ROOT,
-        env={**os.environ, **db_env(), "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, **db_env(), "PYTHONUNBUFFERED": "1", "PGAPPNAME": INGEST_APP_NAME},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -392,8 +396,8 @@ def _wait_for_other_sessions_to_end() -> None:
         while True:
             cursor.execute(
                 "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND backend_type = 'client backend'"
-                " AND pid <> pg_backend_pid()"
+                " WHERE datname = current_database() AND application_name = %s",
+                [INGEST_APP_NAME],
             )
             if cursor.fetchone()[0] == 0:
                 return
