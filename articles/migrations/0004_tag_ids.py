@@ -29,22 +29,19 @@ $$;
 
 CREATE OR REPLACE FUNCTION articles_article_tags_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    changed bigint[];
 BEGIN
     -- Transition tables are planned only where used, so each branch names its own.
     IF TG_OP = 'INSERT' THEN
-        UPDATE articles_article a SET tag_ids = articles_article_tag_ids(a.id)
-        WHERE a.id IN (SELECT article_id FROM new_links)
-          AND a.tag_ids IS DISTINCT FROM articles_article_tag_ids(a.id);
+        changed := ARRAY(SELECT DISTINCT article_id FROM new_links);
     ELSIF TG_OP = 'DELETE' THEN
-        UPDATE articles_article a SET tag_ids = articles_article_tag_ids(a.id)
-        WHERE a.id IN (SELECT article_id FROM old_links)
-          AND a.tag_ids IS DISTINCT FROM articles_article_tag_ids(a.id);
+        changed := ARRAY(SELECT DISTINCT article_id FROM old_links);
     ELSE
-        UPDATE articles_article a SET tag_ids = articles_article_tag_ids(a.id)
-        WHERE a.id IN (SELECT article_id FROM old_links
-                       UNION SELECT article_id FROM new_links)
-          AND a.tag_ids IS DISTINCT FROM articles_article_tag_ids(a.id);
+        changed := ARRAY(SELECT article_id FROM old_links UNION SELECT article_id FROM new_links);
     END IF;
+    UPDATE articles_article a SET tag_ids = articles_article_tag_ids(a.id)
+    WHERE a.id = ANY(changed) AND a.tag_ids IS DISTINCT FROM articles_article_tag_ids(a.id);
     RETURN NULL;
 END
 $$;
