@@ -86,6 +86,17 @@ def record_history(article_ids: Sequence[int], *, user: Any = None, reason: str 
     return len(article_ids)
 
 
+def _change_links(sql: str, ids: list[int], tags: list[Tag], *, user: Any, reason: str) -> int:
+    """Run one INSERT or DELETE on the article-tag table that returns the article ids it
+    changed, and record a history entry for each of those articles."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [ids, [t.pk for t in tags]])
+            changed = sorted({row[0] for row in cursor.fetchall()})
+        record_history(changed, user=user, reason=f"{reason}: {_names(tags)}")
+    return len(changed)
+
+
 def add_tags(
     articles: QuerySet[Article] | Iterable[int], tags: Iterable[Tag], *, user: Any = None
 ) -> int:
@@ -93,21 +104,14 @@ def add_tags(
     ids, tags = _article_ids(articles), list(tags)
     if not ids or not tags:
         return 0
-    through = Article.tags.through
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                INSERT INTO {_q(through._meta.db_table)} (article_id, tag_id)
-                SELECT a, t FROM unnest(%s::bigint[]) a CROSS JOIN unnest(%s::bigint[]) t
-                ON CONFLICT DO NOTHING
-                RETURNING article_id
-                """,  # noqa: S608
-                [ids, [t.pk for t in tags]],
-            )
-            changed = sorted({row[0] for row in cursor.fetchall()})
-        record_history(changed, user=user, reason=f"Added tags: {_names(tags)}")
-    return len(changed)
+    through = _q(Article.tags.through._meta.db_table)
+    sql = f"""
+        INSERT INTO {through} (article_id, tag_id)
+        SELECT a, t FROM unnest(%s::bigint[]) a CROSS JOIN unnest(%s::bigint[]) t
+        ON CONFLICT DO NOTHING
+        RETURNING article_id
+    """  # noqa: S608
+    return _change_links(sql, ids, tags, user=user, reason="Added tags")
 
 
 def remove_tags(
@@ -117,20 +121,13 @@ def remove_tags(
     ids, tags = _article_ids(articles), list(tags)
     if not ids or not tags:
         return 0
-    through = Article.tags.through
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                DELETE FROM {_q(through._meta.db_table)}
-                WHERE article_id = ANY(%s) AND tag_id = ANY(%s)
-                RETURNING article_id
-                """,  # noqa: S608
-                [ids, [t.pk for t in tags]],
-            )
-            changed = sorted({row[0] for row in cursor.fetchall()})
-        record_history(changed, user=user, reason=f"Removed tags: {_names(tags)}")
-    return len(changed)
+    through = _q(Article.tags.through._meta.db_table)
+    sql = f"""
+        DELETE FROM {through}
+        WHERE article_id = ANY(%s) AND tag_id = ANY(%s)
+        RETURNING article_id
+    """  # noqa: S608
+    return _change_links(sql, ids, tags, user=user, reason="Removed tags")
 
 
 def set_source(

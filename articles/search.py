@@ -787,24 +787,8 @@ def _add_facets(results: SearchResults, matches: Any, estimate: int, *, phrase: 
         elif grouping == 0b1100 and y is not None:
             months[(int(y), int(mo))] = scaled(n)
 
-    top_sources = sorted(source_counts.items(), key=lambda kv: (-kv[1], kv[0]))[: FACET_LIMIT + 1]
-    names = {
-        s.pk: s
-        for s in Source.objects.filter(pk__in=[pk for pk, _ in top_sources]).only("name", "slug")
-    }
-    sources = sorted(
-        (FacetValue(names[pk].slug, names[pk].name, n) for pk, n in top_sources if pk in names),
-        key=lambda f: (-f.count, f.label.lower()),
-    )
-    tag_names = {t.pk: t for t in Tag.objects.filter(pk__in=tag_counts).only("name", "slug")}
-    tags = sorted(
-        (
-            FacetValue(tag_names[pk].slug, tag_names[pk].name, n)
-            for pk, n in tag_counts.items()
-            if pk in tag_names
-        ),
-        key=lambda f: (-f.count, f.label),
-    )
+    sources = _named_facet_values(Source, source_counts)
+    tags = _named_facet_values(Tag, tag_counts)
 
     languages.sort(key=lambda f: (-f.count, f.label))
     results.facets = {
@@ -820,6 +804,16 @@ def _add_facets(results: SearchResults, matches: Any, estimate: int, *, phrase: 
         "language": len(languages) > FACET_LIMIT,
     }
     results.timeline, results.timeline_unit = build_timeline(years, months)
+
+
+def _named_facet_values(model: Any, counts: dict[int, int]) -> list[FacetValue]:
+    """The largest `counts` (by row id) as facet values named by their rows, largest first."""
+    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: FACET_LIMIT + 1]
+    rows = model.objects.only("name", "slug").in_bulk([pk for pk, _ in top])
+    return sorted(
+        (FacetValue(rows[pk].slug, rows[pk].name, n) for pk, n in top if pk in rows),
+        key=lambda f: (-f.count, f.label.lower()),
+    )
 
 
 def build_timeline(

@@ -389,7 +389,7 @@ def _wait_for_articles(process: subprocess.Popen[str], at_least: int) -> None:
         time.sleep(0.05)
 
 
-def _wait_for_other_sessions_to_end() -> None:
+def _wait_for_import_sessions_to_end() -> None:
     """A killed client's last COMMIT may still be finishing after the process is gone."""
     deadline = time.monotonic() + 60
     with connection.cursor() as cursor:
@@ -415,7 +415,7 @@ def test_an_interrupted_or_killed_import_leaves_whole_batches_and_a_rerun_comple
     _wait_for_articles(process, batch)
     process.send_signal(sig)
     out, err = process.communicate(timeout=120)
-    _wait_for_other_sessions_to_end()
+    _wait_for_import_sessions_to_end()
 
     kept = Article.objects.count()
     assert 0 < kept < total
