@@ -24,9 +24,14 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVectorField,
+)
 from django.db import connection
-from django.db.models import Expression, F, Field, Func, Value
+from django.db.models import BooleanField, Case, Expression, F, Field, Func, Value, When
 from django.db.models.functions import Left
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -297,19 +302,45 @@ _SHOW_HTML = {4: "<", 5: ">", 6: "&"}
 
 
 def headline_expression(query: Any, *, highlight_all: bool = False) -> Any:
-    """ts_headline over the body in the row's own configuration, hits wrapped in sentinels."""
-    body = Func(F("body"), Value(_HIDE_HTML[0]), Value(_HIDE_HTML[1]), function="translate")
+    """ts_headline in the row's own configuration, hits wrapped in sentinels.
+
+    ts_headline re-parses the text it is given, so its cost grows with the text: when the
+    lead alone matches the query (checked on the small inline rank_vector), only the lead
+    is parsed. Relevance ranks lead matches first, so most shown results take that path.
+    """
     if highlight_all:
         return SearchHeadline(
-            body,
+            _hidden_html(F("body")),
             query,
             config=LanguageConfig(),
             start_sel=START_SEL,
             stop_sel=STOP_SEL,
             highlight_all=True,
         )
+    lead_matches = Func(
+        Func(
+            F("rank_vector"), Value("{b}"), function="ts_filter", output_field=SearchVectorField()
+        ),
+        query,
+        template="(%(expressions)s)",
+        arg_joiner=" @@ ",
+        output_field=BooleanField(),
+    )
+    # The lead ends a word past RANK_LEAD_CHARS; a little more text covers that word.
+    lead = Left("body", RANK_LEAD_CHARS + 100)
+    return Case(
+        When(lead_matches, then=_snippet_headline(lead, query)),
+        default=_snippet_headline(F("body"), query),
+    )
+
+
+def _hidden_html(text: Any) -> Any:
+    return Func(text, Value(_HIDE_HTML[0]), Value(_HIDE_HTML[1]), function="translate")
+
+
+def _snippet_headline(text: Any, query: Any) -> Any:
     return SearchHeadline(
-        body,
+        _hidden_html(text),
         query,
         config=LanguageConfig(),
         start_sel=START_SEL,

@@ -164,6 +164,20 @@ def test_snippets_mark_hits_and_escape_hostile_bodies():
     assert "&lt;/mark&gt;" in article.snippet
 
 
+@pytest.mark.django_db
+def test_snippets_find_hits_in_the_lead_and_deep_in_the_body():
+    filler = " ".join(f"word{i}" for i in range(400))  # ~3,500 characters, no hit
+    make_article("Lead hit", f"The harbour opened today. {filler}")
+    make_article("Deep hit", f"{filler} At last the harbour closed.")
+    make_article("Phrase split", f"Old harbour. {filler} The harbour gates shut.")
+    found = {a.title: a.snippet for a in run_search(Article.objects.visible(), "harbour").articles}
+    assert "<mark>harbour</mark> opened" in found["Lead hit"]
+    assert "the <mark>harbour</mark> closed" in found["Deep hit"]
+    # A phrase whose words are in the lead but not side by side there is marked where it is.
+    [phrase] = run_search(Article.objects.visible(), '"harbour gates"').articles
+    assert "<mark>harbour</mark> <mark>gates</mark> shut" in phrase.snippet
+
+
 def test_mark_hits_escapes_first_and_balances_marks():
     assert mark_hits('<b>"\x02hit\x03"</b>') == "&lt;b&gt;&quot;<mark>hit</mark>&quot;&lt;/b&gt;"
     assert mark_hits("cut \x02off") == "cut <mark>off</mark>"
