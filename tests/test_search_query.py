@@ -85,3 +85,17 @@ def test_matching_uses_the_gin_index():
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("RESET enable_seqscan")
     assert "article_search_gin" in plan
+
+
+@pytest.mark.django_db
+def test_search_columns_keep_fine_statistics_for_the_planner():
+    # Rare and mid terms are told apart only with a statistics target well above the
+    # default (migration 0005); a reset to the default would silently bring back
+    # "about 9,972" for a word found in 52 articles at a million.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, attstattarget FROM pg_attribute "
+            "WHERE attrelid = 'articles_article'::regclass "
+            "AND attname IN ('search_vector', 'tag_ids') ORDER BY attname"
+        )
+        assert cursor.fetchall() == [("search_vector", 1000), ("tag_ids", 1000)]
