@@ -698,16 +698,26 @@ def run_search(
     estimate = estimate_rows(matches.values("id"))
 
     offset = (page - 1) * page_size
-    ids, window = select_ids(matches, query, sort, estimate, offset, page_size)
-    if not ids and page > 1:
-        raise PageNotFound("There are no results on this page.")
-
-    if page == 1 and len(ids) < page_size:
-        count, is_estimate = len(ids), False
-    elif estimate <= EXACT_COUNT_LIMIT:
-        count, is_estimate = matches.count(), False
+    facet_rows: list[tuple] | None = None
+    fraction = 1.0
+    window: int | None = None
+    if estimate <= exact_limit(query, sort):
+        ids, count, facet_rows = _search_exactly(
+            matches, query, sort, offset, page_size, facets=facets
+        )
+        is_estimate = False
+        if not ids and page > 1:
+            raise PageNotFound("There are no results on this page.")
     else:
-        count, is_estimate = estimate, True
+        ids, window = select_ids(matches, query, sort, estimate, offset, page_size)
+        if not ids and page > 1:
+            raise PageNotFound("There are no results on this page.")
+        if page == 1 and len(ids) < page_size:
+            count, is_estimate = len(ids), False
+        elif estimate <= EXACT_COUNT_LIMIT:
+            count, is_estimate = matches.count(), False
+        else:
+            count, is_estimate = estimate, True
     num_pages = max(1, -(-count // page_size))
     if is_estimate:
         num_pages = max(num_pages, page + (1 if len(ids) == page_size else 0))
@@ -731,8 +741,65 @@ def run_search(
         ranked_window=window,
     )
     if facets and count:
-        _add_facets(results, matches, estimate, phrase=getattr(query, "has_phrase", False))
+        if facet_rows is None:
+            facet_rows, fraction = _sampled_facet_rows(
+                matches, estimate, phrase=getattr(query, "has_phrase", False)
+            )
+        _add_facets(results, facet_rows, fraction)
     return results
+
+
+def exact_limit(query: Any, sort: str) -> int:
+    """Up to how many estimated matches a search is answered exactly, in one statement."""
+    if sort == "relevance" and query is not None:
+        return min(EXACT_COUNT_LIMIT, rank_all_limit(query))
+    return EXACT_COUNT_LIMIT
+
+
+# The facet columns of the page and count rows (typed, so the UNION's types resolve).
+_NO_FACET_KEYS = "NULL::bigint, NULL::text, NULL::numeric, NULL::numeric"
+
+
+def _search_exactly(
+    matches: Any, query: Any, sort: str, offset: int, limit: int, *, facets: bool
+) -> tuple[list[int], int, list[tuple] | None]:
+    """One page of ids, the exact count and (optionally) the facet rows, in one statement.
+
+    The matches are read once, as narrow columns, into a materialized set that the page,
+    the count and the facets all come from; three statements read them three times
+    (measured at 1,000,000 articles, a mid term with a tag filter: 122 ms before).
+    """
+    from django.db.models.functions import ExtractMonth, ExtractYear
+
+    if sort == "relevance" and query is not None:
+        order = f"rank DESC, {_NEWEST_SQL}"
+        inner = matches.annotate(rank=rank_expression(query))
+    else:
+        order = _OLDEST_SQL if sort == "oldest" else _NEWEST_SQL
+        inner = matches.annotate(rank=Value(0.0))
+    inner = inner.annotate(y=ExtractYear("published_at"), mo=ExtractMonth("published_at"))
+    names = ["id", "published_at", "rank", "source_id", "language", "y", "mo"]
+    sql, params = inner.values(*names, *(["tag_ids"] if facets else [])).query.sql_with_params()
+    numbered = f"SELECT id, row_number() OVER (ORDER BY {order}) n FROM m"  # noqa: S608
+    parts = [
+        f"SELECT 'page', id, {_NO_FACET_KEYS}, n FROM ({numbered}) p "  # noqa: S608
+        "ORDER BY n LIMIT %s OFFSET %s",
+        f"SELECT 'count', NULL::bigint, {_NO_FACET_KEYS}, count(*) FROM m",  # noqa: S608
+    ]
+    extra: list[Any] = [limit, offset]
+    if facets:
+        parts.append(_FACET_SQL)
+        extra.append(FACET_LIMIT + 1)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH m AS MATERIALIZED ({sql}) " + " UNION ALL ".join(f"({p})" for p in parts),
+            (*params, *extra),
+        )
+        rows = cursor.fetchall()
+    ids = [row[1] for row in sorted((r for r in rows if r[0] == "page"), key=lambda r: r[6])]
+    count = next(int(row[6]) for row in rows if row[0] == "count")
+    facet_rows = [row[1:] for row in rows if row[0] == "facet"] if facets else None
+    return ids, count, facet_rows
 
 
 def _has_lexemes(query: Any) -> bool:
@@ -773,34 +840,43 @@ def _sample_of(matches: Any, estimate: int, rows: int) -> tuple[Any, float]:
     return matches.filter(ranges), min(1.0, covered / span)
 
 
-def _add_facets(results: SearchResults, matches: Any, estimate: int, *, phrase: bool) -> None:
+# Facet rows over a set `m` of narrow columns, one pass: GROUPING SETS give the source,
+# language, year and month counts; the tag counts (from the ids on the row: no join) ride
+# in the source_id column, marked by grouping -1.
+_FACET_SQL = (
+    "SELECT 'facet', GROUPING(source_id, language, y, mo), source_id, language, y, mo, "
+    "count(*) FROM m GROUP BY GROUPING SETS ((source_id), (language), (y), (y, mo)) "
+    "UNION ALL (SELECT 'facet', -1, tag_id, NULL, NULL, NULL, count(*) "
+    "FROM m, unnest(m.tag_ids) tag_id GROUP BY tag_id ORDER BY 7 DESC, 3 LIMIT %s)"
+)
+
+
+def _sampled_facet_rows(matches: Any, estimate: int, *, phrase: bool) -> tuple[list[tuple], float]:
+    """Facet rows over a sample of `matches` (all of them when few), and the sampled fraction."""
     from django.db.models.functions import ExtractMonth, ExtractYear
 
+    sample, fraction = _sample_of(matches, estimate, FACET_SAMPLE_ROWS // (4 if phrase else 1))
+    inner = sample.annotate(y=ExtractYear("published_at"), mo=ExtractMonth("published_at"))
+    columns = inner.values("source_id", "language", "y", "mo", "tag_ids")
+    sql, params = columns.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH m AS MATERIALIZED ({sql}) {_FACET_SQL}",
+            (*params, FACET_LIMIT + 1),
+        )
+        return [row[1:] for row in cursor.fetchall()], fraction
+
+
+def _add_facets(results: SearchResults, rows: list[tuple], fraction: float) -> None:
+    """Facets and the timeline from facet rows (counts scaled up when from a sample)."""
     from .languages import language_name
     from .models import Source, Tag
 
-    sample, fraction = _sample_of(matches, estimate, FACET_SAMPLE_ROWS // (4 if phrase else 1))
     results.facets_are_estimates = fraction < 1.0
 
     def scaled(n: int, fraction: float = fraction) -> int:
         return n if fraction >= 1.0 else max(1, round(n / fraction))
 
-    inner = sample.annotate(y=ExtractYear("published_at"), mo=ExtractMonth("published_at"))
-    columns = inner.values("source_id", "language", "y", "mo", "tag_ids")
-    sql, params = columns.query.sql_with_params()
-    with connection.cursor() as cursor:
-        # One pass over one materialized set of narrow columns (tag ids are on the row):
-        # the match runs once for all four facets and the timeline, and no tag is looked up
-        # row by row. The tag counts ride in the source_id column, marked by grouping -1.
-        cursor.execute(
-            f"WITH m AS MATERIALIZED ({sql}) "  # noqa: S608
-            "SELECT GROUPING(source_id, language, y, mo), source_id, language, y, mo, count(*) "
-            "FROM m GROUP BY GROUPING SETS ((source_id), (language), (y), (y, mo)) "
-            "UNION ALL (SELECT -1, tag_id, NULL, NULL, NULL, count(*) "
-            "FROM m, unnest(m.tag_ids) tag_id GROUP BY tag_id ORDER BY 6 DESC, 2 LIMIT %s)",
-            (*params, FACET_LIMIT + 1),
-        )
-        rows = cursor.fetchall()
     source_counts: dict[int, int] = {}
     tag_counts: dict[int, int] = {}
     languages: list[FacetValue] = []
