@@ -95,19 +95,6 @@ else:
             "USER": "postgres",
         }
     }
-# The planner's cost of reading a page, for the app's connections: an archive's working set
-# (heap, GIN and B-tree indexes) is served from memory, where visiting a heap page costs
-# about as much CPU as a dozen index entries, not the 200 the defaults assume. With the
-# defaults, a mid term plus a large tag or source was planned as a BitmapAnd that builds a
-# bitmap of the whole tag (31 ms at 1,000,000 articles) instead of filtering the term's
-# 5,000 rows (12 ms); docs/benchmarks.md. DATABASE_PAGE_COST=default keeps the server's.
-_page_cost = env.str("DATABASE_PAGE_COST", default="0.1")
-if _page_cost != "default":
-    _options = DATABASES["default"].setdefault("OPTIONS", {})
-    _options["options"] = (
-        _options.get("options", "")
-        + f" -c seq_page_cost={float(_page_cost)} -c random_page_cost={float(_page_cost)}"
-    ).strip()
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_newsarchive")}
