@@ -155,6 +155,27 @@ def test_broad_queries_use_estimates_a_ranking_window_and_sampled_facets(
 
 
 @pytest.mark.django_db
+def test_a_phrase_estimated_broad_but_matching_few_is_counted_exactly(monkeypatch):
+    # The planner estimates a phrase by its words anywhere in the article; when those
+    # words are common but rarely side by side, the page still gives the exact count.
+    monkeypatch.setattr(search, "EXACT_COUNT_LIMIT", 5)
+    monkeypatch.setattr(search, "PHRASE_ESTIMATE_FACTOR", 10)
+    for i in range(40):
+        make_article(f"Apart {i}", "the harbour was quiet; gates closed", published_at=day(2001))
+    for i in range(3):
+        make_article(f"Together {i}", "the harbour gates closed", published_at=day(2002))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE articles_article")
+    results = run_search(Article.objects.visible(), '"harbour gates"', page_size=2)
+    assert not results.count_is_estimate
+    assert results.count == 3
+    assert results.num_pages == 2
+    assert set(titles(results)) < {"Together 0", "Together 1", "Together 2"}
+    assert not results.facets_are_estimates
+    assert [(v.value, v.count) for v in results.facets["year"]] == [("2002", 3)]
+
+
+@pytest.mark.django_db
 def test_snippets_mark_hits_and_escape_hostile_bodies():
     make_article("Hostile", 'Before <script>alert("x")</script> the cat </mark> & after.')
     [article] = run_search(Article.objects.visible(), "cat").articles
