@@ -787,17 +787,15 @@ def _search_exactly(
     the count and the facets all come from; three statements read them three times
     (measured at 1,000,000 articles, a mid term with a tag filter: 122 ms before).
     """
-    from django.db.models.functions import ExtractMonth, ExtractYear
-
     if sort == "relevance" and query is not None:
         order = f"rank DESC, {_NEWEST_SQL}"
         inner = matches.annotate(rank=rank_expression(query))
     else:
         order = _OLDEST_SQL if sort == "oldest" else _NEWEST_SQL
         inner = matches.annotate(rank=Value(0.0))
-    inner = inner.annotate(y=ExtractYear("published_at"), mo=ExtractMonth("published_at"))
     names = ["id", "published_at", "rank", "source_id", "language", "y", "mo"]
-    sql, params = inner.values(*names, *(["tag_ids"] if facets else [])).query.sql_with_params()
+    columns = _with_year_month(inner).values(*names, *(["tag_ids"] if facets else []))
+    sql, params = columns.query.sql_with_params()
     numbered = f"SELECT id, row_number() OVER (ORDER BY {order}) n FROM m"  # noqa: S608
     parts = [
         f"SELECT 'page', id, {_NO_FACET_KEYS}, n FROM ({numbered}) p "  # noqa: S608
@@ -808,6 +806,7 @@ def _search_exactly(
     if facets:
         parts.append(_FACET_SQL)
         extra.append(FACET_LIMIT + 1)
+    in_outer_transaction = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
         # Few matches are cheaper to filter row by row than to intersect with the bitmap
         # of a large tag or source, which the default page costs (made for disks) prefer:
@@ -820,6 +819,8 @@ def _search_exactly(
             (*params, *extra),
         )
         rows = cursor.fetchall()
+        if in_outer_transaction:  # SET LOCAL would last until the caller's commit
+            cursor.execute("RESET seq_page_cost; RESET random_page_cost")
     ids = [row[1] for row in sorted((r for r in rows if r[0] == "page"), key=lambda r: r[6])]
     count = next(int(row[6]) for row in rows if row[0] == "count")
     facet_rows = [row[1:] for row in rows if row[0] == "facet"] if facets else None
@@ -864,6 +865,13 @@ def _sample_of(matches: Any, estimate: int, rows: int) -> tuple[Any, float]:
     return matches.filter(ranges), min(1.0, covered / span)
 
 
+def _with_year_month(qs: Any) -> Any:
+    """`qs` with the year and month of publication (UTC), which the date facets group by."""
+    from django.db.models.functions import ExtractMonth, ExtractYear
+
+    return qs.annotate(y=ExtractYear("published_at"), mo=ExtractMonth("published_at"))
+
+
 # Facet rows over a set `m` of narrow columns, one pass: GROUPING SETS give the source,
 # language, year and month counts; the tag counts (from the ids on the row: no join) ride
 # in the source_id column, marked by grouping -1.
@@ -877,11 +885,8 @@ _FACET_SQL = (
 
 def _sampled_facet_rows(matches: Any, estimate: int, *, phrase: bool) -> tuple[list[tuple], float]:
     """Facet rows over a sample of `matches` (all of them when few), and the sampled fraction."""
-    from django.db.models.functions import ExtractMonth, ExtractYear
-
     sample, fraction = _sample_of(matches, estimate, FACET_SAMPLE_ROWS // (4 if phrase else 1))
-    inner = sample.annotate(y=ExtractYear("published_at"), mo=ExtractMonth("published_at"))
-    columns = inner.values("source_id", "language", "y", "mo", "tag_ids")
+    columns = _with_year_month(sample).values("source_id", "language", "y", "mo", "tag_ids")
     sql, params = columns.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(

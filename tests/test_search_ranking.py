@@ -213,3 +213,17 @@ def test_page_past_the_end_raises():
         run_search(Article.objects.visible(), "cat", page=2)
     with pytest.raises(search.PageNotFound):
         run_search(Article.objects.visible(), "cat", page=search.MAX_PAGES + 1)
+
+
+@pytest.mark.django_db
+def test_the_exact_paths_planner_costs_do_not_outlive_its_statement():
+    # The exact path plans its one statement with in-memory page costs (SET LOCAL); a
+    # caller's own transaction (here the test's) must not keep them for later queries.
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        before = cursor.fetchone()[0]
+    make_article("Harbour news", "The harbour reopened.")
+    assert run_search(Article.objects.visible(), "harbour").count == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone()[0] == before
