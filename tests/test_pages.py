@@ -224,3 +224,25 @@ def test_the_tag_list_is_paginated(client, db, monkeypatch):
     assert "Page 1 of 2" in html
     assert client.get("/tags/?page=2").status_code == 200
     assert client.get("/tags/?page=3").status_code == 404
+
+
+@pytest.mark.django_db
+def test_remembered_tag_and_source_urls_follow_renames_and_the_script_prefix():
+    from django.urls import set_script_prefix
+
+    from articles.models import Source, Tag
+
+    tag = Tag.objects.create(name="Harbours")
+    source = Source.objects.create(name="Harbour Times")
+    assert tag.get_absolute_url() == "/tags/harbours/"
+    assert source.get_absolute_url() == "/sources/harbour-times/"
+    tag.slug = "ports"
+    tag.save()
+    assert tag.get_absolute_url() == "/tags/ports/"
+    set_script_prefix("/archive/")  # served under a sub-path
+    try:
+        assert tag.get_absolute_url() == "/archive/tags/ports/"
+        assert source.get_absolute_url() == "/archive/sources/harbour-times/"
+    finally:
+        set_script_prefix("/")
+    assert tag.get_absolute_url() == "/tags/ports/"
