@@ -31,7 +31,17 @@ from django.contrib.postgres.search import (
     SearchVectorField,
 )
 from django.db import connection, transaction
-from django.db.models import BooleanField, Case, Expression, F, Field, Func, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Expression,
+    ExpressionWrapper,
+    F,
+    Field,
+    Func,
+    Value,
+    When,
+)
 from django.db.models.functions import Left
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -507,9 +517,19 @@ _OLDEST_SQL = "published_at ASC NULLS LAST, id ASC"
 
 
 def select_ids(
-    matches: Any, query: Any, sort: str, estimate: int, offset: int, limit: int
+    matches: Any,
+    query: Any,
+    sort: str,
+    estimate: int,
+    offset: int,
+    limit: int,
+    *,
+    try_recent: bool = True,
 ) -> tuple[list[int], int | None]:
-    """Ids of one page of `matches` in `sort` order; and the ranking window when bounded."""
+    """Ids of one page of `matches` in `sort` order; and the ranking window when bounded.
+
+    `try_recent=False` when the caller already found too few matches since the cutoff.
+    """
     if sort == "relevance" and query is not None:
         order = f"rank DESC, {_NEWEST_SQL}"
         if estimate <= rank_all_limit(query):
@@ -519,7 +539,7 @@ def select_ids(
         # cutoff (GIN bitmap AND date range, no TOAST read); if the cutoff guessed wrong
         # (matches concentrated in the past, or a `to` filter), walk the date index.
         # Planner estimates run high as often as low: aim at twice the window.
-        cutoff = _recent_cutoff(2 * RANK_WINDOW, estimate)
+        cutoff = _recent_cutoff(2 * RANK_WINDOW, estimate) if try_recent else None
         if cutoff is not None:
             recent = matches.filter(published_at__gte=cutoff).annotate(rank=rank_expression(query))
             ids, found = _ids_and_total(
@@ -716,7 +736,19 @@ def run_search(
         if not ids and page > 1:
             raise PageNotFound("There are no results on this page.")
     else:
-        ids, window = select_ids(matches, query, sort, estimate, offset, page_size)
+        combined = (
+            _window_and_facet_sample(matches, query, estimate, offset, page_size)
+            if facets and sort == "relevance" and query is not None
+            else None
+        )
+        if combined is not None:
+            ids, window, facet_rows, fraction = combined
+            if window is None:  # too few recent matches: rank by walking the dates
+                ids, window = select_ids(
+                    matches, query, sort, estimate, offset, page_size, try_recent=False
+                )
+        else:
+            ids, window = select_ids(matches, query, sort, estimate, offset, page_size)
         if not ids and page > 1:
             raise PageNotFound("There are no results on this page.")
         if page == 1 and len(ids) < page_size:
@@ -843,26 +875,104 @@ def _has_lexemes(query: Any) -> bool:
 
 def _sample_of(matches: Any, estimate: int, rows: int) -> tuple[Any, float]:
     """`matches` restricted to evenly spread id ranges holding about `rows` rows."""
-    from django.db.models import Max, Min, Q
+    sample = _IdSample.of(estimate, rows)
+    return (matches, 1.0) if sample is None else (matches.filter(sample.ranges()), sample.fraction)
 
-    from .models import Article
 
-    if estimate <= rows:
-        return matches, 1.0
-    bounds = Article.objects.aggregate(lo=Min("id"), hi=Max("id"))
-    lo, hi = bounds["lo"] or 0, bounds["hi"] or 0
-    span = hi - lo + 1
-    fraction = rows / estimate
-    windows = max(1, min(FACET_SAMPLE_WINDOWS, span))
-    step = span / windows
-    width = max(1, int(step * fraction))
-    ranges = Q()
-    covered = 0
-    for i in range(windows):
-        start = lo + int(i * step)
-        ranges |= Q(id__gte=start, id__lt=start + width)
-        covered += width
-    return matches.filter(ranges), min(1.0, covered / span)
+@dataclass(frozen=True)
+class _IdSample:
+    """Evenly spread id ranges: `windows` ranges of `width` ids, one every `step` ids from `lo`.
+
+    As ranges they let the planner OR primary-key index scans into a bitmap; the same
+    membership is also a cheap per-row test (`contains`).
+    """
+
+    lo: int
+    step: int
+    width: int
+    windows: int
+    fraction: float
+
+    @classmethod
+    def of(cls, estimate: int, rows: int) -> _IdSample | None:
+        """About `rows` of `estimate` matching rows; None when every row is wanted."""
+        from django.db.models import Max, Min
+
+        from .models import Article
+
+        if estimate <= rows:
+            return None
+        bounds = Article.objects.aggregate(lo=Min("id"), hi=Max("id"))
+        lo, hi = bounds["lo"] or 0, bounds["hi"] or 0
+        span = hi - lo + 1
+        windows = max(1, min(FACET_SAMPLE_WINDOWS, span))
+        step = max(1, span // windows)
+        width = max(1, min(step, int(step * rows / estimate)))
+        return cls(lo, step, width, windows, min(1.0, width * windows / span))
+
+    def ranges(self) -> Any:
+        from django.db.models import Q
+
+        ranges = Q()
+        for i in range(self.windows):
+            start = self.lo + i * self.step
+            ranges |= Q(id__gte=start, id__lt=start + self.width)
+        return ranges
+
+    def contains(self) -> Any:
+        from django.db.models import IntegerField
+        from django.db.models.functions import Mod
+        from django.db.models.lookups import LessThan
+
+        offset = Mod(F("id") - Value(self.lo), Value(self.step), output_field=IntegerField())
+        return LessThan(offset, self.width)
+
+
+def _window_and_facet_sample(
+    matches: Any, query: Any, estimate: int, offset: int, limit: int
+) -> tuple[list[int], int | None, list[tuple], float] | None:
+    """The ranked newest window and the facet sample of a broad search, from one scan.
+
+    Both need the GIN bitmap of the words (15 ms for 120,529 matches at 1,000,000
+    articles, 33 ms for 220,151) and, with a tag filter, of the tag (27 ms for 194,011):
+    one statement builds them once, for the rows since the cutoff OR in the sample's id
+    ranges. The window is None when too few matches fell after the cutoff (the caller
+    then ranks by walking the dates); the facet rows stand either way.
+    """
+    from django.db.models import Q
+
+    cutoff = _recent_cutoff(2 * RANK_WINDOW, estimate)
+    phrase = getattr(query, "has_phrase", False)
+    sample = _IdSample.of(estimate, FACET_SAMPLE_ROWS // (4 if phrase else 1))
+    if cutoff is None or sample is None:
+        return None
+    fraction = sample.fraction
+    recent = Q(published_at__gte=cutoff)
+    both = matches.filter(recent | sample.ranges()).annotate(
+        w=ExpressionWrapper(recent, output_field=BooleanField()),
+        s=sample.contains(),
+        rank=Case(When(recent, then=rank_expression(query)), default=None),
+    )
+    names = ["id", "published_at", "rank", "source_id", "language", "y", "mo", "tag_ids"]
+    sql, params = _with_year_month(both).values(*names, "w", "s").query.sql_with_params()
+    order = f"rank DESC, {_NEWEST_SQL}"
+    numbered = f"SELECT id, row_number() OVER (ORDER BY {order}) n FROM c WHERE w"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH c AS MATERIALIZED ({sql}), m AS (SELECT * FROM c WHERE s) "  # noqa: S608
+            f"(SELECT 'page', id, {_NO_FACET_KEYS}, n FROM ({numbered}) p "
+            "ORDER BY n LIMIT %s OFFSET %s) "
+            f"UNION ALL (SELECT 'count', NULL::bigint, {_NO_FACET_KEYS}, count(*) FROM c WHERE w) "
+            f"UNION ALL ({_FACET_SQL})",
+            (*params, limit, offset, FACET_LIMIT + 1),
+        )
+        rows = cursor.fetchall()
+    found = next(int(row[6]) for row in rows if row[0] == "count")
+    facet_rows = [row[1:] for row in rows if row[0] == "facet"]
+    if found < RANK_WINDOW // 4:
+        return [], None, facet_rows, fraction
+    ids = [row[1] for row in sorted((r for r in rows if r[0] == "page"), key=lambda r: r[6])]
+    return ids, RANK_WINDOW, facet_rows, fraction
 
 
 def _with_year_month(qs: Any) -> Any:

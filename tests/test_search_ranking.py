@@ -139,6 +139,9 @@ def test_broad_queries_use_estimates_a_ranking_window_and_sampled_facets(
     assert "Election special" not in titles(results)
     assert results.facets_are_estimates
     assert results.facets["language"][0].value == "en"
+    # The facets come from a sample spread over the whole archive, not from the ranked
+    # newest window (which holds only the last years).
+    assert len(results.facets["year"]) >= 6  # the newest 10 span 4 years
     with pytest.raises(search.PageNotFound):
         run_search(Article.objects.visible(), "election", page=3, page_size=5)
     # A `to` date in the past defeats the recent-cutoff guess: the date-index walk takes over.
