@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import json
 import time
+from bisect import bisect_right
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -47,6 +48,9 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .languages import FALLBACK_CONFIG, TEXT_SEARCH_CONFIGS, config_for
+
+# The publication dates (inclusive, UTC days) a search is limited to, either end open.
+DateRange = tuple[date | None, date | None]
 
 # Characters of body that the ranking vector covers (about the first 100 words).
 RANK_LEAD_CHARS = 700
@@ -525,6 +529,7 @@ def select_ids(
     limit: int,
     *,
     try_recent: bool = True,
+    dates: DateRange = (None, None),
 ) -> tuple[list[int], int | None]:
     """Ids of one page of `matches` in `sort` order; and the ranking window when bounded.
 
@@ -539,7 +544,7 @@ def select_ids(
         # cutoff (GIN bitmap AND date range, no TOAST read); if the cutoff guessed wrong
         # (matches concentrated in the past, or a `to` filter), walk the date index.
         # Planner estimates run high as often as low: aim at twice the window.
-        cutoff = _recent_cutoff(2 * RANK_WINDOW, estimate) if try_recent else None
+        cutoff = _recent_cutoff(2 * RANK_WINDOW, estimate, dates) if try_recent else None
         if cutoff is not None:
             recent = matches.filter(published_at__gte=cutoff).annotate(rank=rank_expression(query))
             ids, found = _ids_and_total(
@@ -559,7 +564,7 @@ def select_ids(
     order_sql = _OLDEST_SQL if sort == "oldest" else _NEWEST_SQL
     if estimate > EXACT_COUNT_LIMIT:
         if sort == "newest":
-            cutoff = _recent_cutoff(max(200, 4 * (offset + limit)), estimate)
+            cutoff = _recent_cutoff(max(200, 4 * (offset + limit)), estimate, dates)
             if cutoff is not None:
                 recent = matches.filter(published_at__gte=cutoff).values("id", "published_at")
                 ids, found = _ids_and_total(recent, order_sql, offset, limit)
@@ -598,26 +603,32 @@ def _rank_newest_matches(
         return [row[0] for row in cursor.fetchall()]
 
 
-def _recent_cutoff(wanted: int, estimate: int) -> Any:
+def _recent_cutoff(wanted: int, estimate: int, dates: DateRange = (None, None)) -> Any:
     """The publication time after which about `wanted` of `estimate` matches fall.
 
-    Assumes matches spread over time like the archive does, and reads that spread from
-    the planner's histogram of published_at (no scan); without statistics (a fresh
-    table), from the date index.
+    Assumes matches spread over time like the archive does (within `dates`, the range the
+    matches are limited to, when given), and reads that spread from the planner's
+    histogram of published_at (no scan); without statistics (a fresh table), from the
+    date index.
     """
     from .models import Article
 
     rows = table_rows()
     if not rows or not estimate:
         return None
-    share = wanted / estimate  # of the table's rows, newest first
+    share = wanted / estimate  # of the matching rows, newest first
     if share >= 1:
         return None
     bounds = _date_histogram()
     if len(bounds) >= 2:
-        position = (1 - share) * (len(bounds) - 1)
-        i = min(int(position), len(bounds) - 2)
+        start, end = dates
+        low = _histogram_position(bounds, _day_start(start)) if start else 0.0
+        high = _histogram_position(bounds, _day_start(end + timedelta(days=1))) if end else 1.0
+        position = (high - share * (high - low)) * (len(bounds) - 1)
+        i = max(0, min(int(position), len(bounds) - 2))
         return bounds[i] + (bounds[i + 1] - bounds[i]) * (position - i)
+    if dates != (None, None):
+        return None
     k = int(share * rows)
     return (
         Article.objects.filter(published_at__isnull=False)
@@ -625,6 +636,20 @@ def _recent_cutoff(wanted: int, estimate: int) -> Any:
         .values_list("published_at", flat=True)[k : k + 1]
         .first()
     )
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+
+
+def _histogram_position(bounds: list[Any], moment: datetime) -> float:
+    """Where `moment` falls among equal-population bounds: 0.0 (oldest) to 1.0 (newest)."""
+    if moment <= bounds[0]:
+        return 0.0
+    if moment >= bounds[-1]:
+        return 1.0
+    i = bisect_right(bounds, moment) - 1
+    return (i + (moment - bounds[i]) / (bounds[i + 1] - bounds[i])) / (len(bounds) - 1)
 
 
 def _date_histogram() -> list[Any]:
@@ -711,8 +736,13 @@ def run_search(
     page_size: int = PAGE_SIZE,
     facets: bool = True,
     snippets: bool = True,
+    dates: DateRange = (None, None),
 ) -> SearchResults:
-    """Search `base` (visible articles, already filtered) for `q`: one page, count, facets."""
+    """Search `base` (visible articles, already filtered) for `q`: one page, count, facets.
+
+    `dates`: the publication dates `base` is limited to, when known, so the newest-matches
+    ranking window aims inside them rather than at the archive's last months.
+    """
     sort = sort or default_sort(q)
     if page > MAX_PAGES:
         raise PageNotFound(f"Pages stop at {MAX_PAGES}; narrow the search to go further.")
@@ -737,7 +767,7 @@ def run_search(
             raise PageNotFound("There are no results on this page.")
     else:
         combined = (
-            _window_and_facet_sample(matches, query, estimate, offset, page_size)
+            _window_and_facet_sample(matches, query, estimate, offset, page_size, dates)
             if facets and sort == "relevance" and query is not None
             else None
         )
@@ -748,7 +778,7 @@ def run_search(
                     matches, query, sort, estimate, offset, page_size, try_recent=False
                 )
         else:
-            ids, window = select_ids(matches, query, sort, estimate, offset, page_size)
+            ids, window = select_ids(matches, query, sort, estimate, offset, page_size, dates=dates)
         if not ids and page > 1:
             raise PageNotFound("There are no results on this page.")
         if page == 1 and len(ids) < page_size:
@@ -929,7 +959,7 @@ class _IdSample:
 
 
 def _window_and_facet_sample(
-    matches: Any, query: Any, estimate: int, offset: int, limit: int
+    matches: Any, query: Any, estimate: int, offset: int, limit: int, dates: DateRange
 ) -> tuple[list[int], int | None, list[tuple], float] | None:
     """The ranked newest window and the facet sample of a broad search, from one scan.
 
@@ -941,7 +971,7 @@ def _window_and_facet_sample(
     """
     from django.db.models import Q
 
-    cutoff = _recent_cutoff(2 * RANK_WINDOW, estimate)
+    cutoff = _recent_cutoff(2 * RANK_WINDOW, estimate, dates)
     phrase = getattr(query, "has_phrase", False)
     sample = _IdSample.of(estimate, FACET_SAMPLE_ROWS // (4 if phrase else 1))
     if cutoff is None or sample is None:

@@ -150,6 +150,7 @@ def search_from(filterset: ArticleFilter, **options: Any) -> SearchResults:
         data.get("q") or "",
         sort=data.get("sort") or "",
         page=data.get("page") or 1,
+        dates=(data.get("from"), data.get("to")),
         **options,
     )
 

@@ -150,6 +150,10 @@ def test_broad_queries_use_estimates_a_ranking_window_and_sampled_facets(
     assert len(old.articles) == 5
     assert old.ranked_window == 10
     assert all(a.published_at.year <= 2003 for a in old.articles)
+    # Told the date range, the window aims inside it (no walk) and ranks the same articles.
+    dated = run_search(past, "election", page_size=5, dates=(None, date(2003, 12, 31)))
+    assert dated.ranked_window == 10
+    assert titles(dated) == titles(old)
     old_newest = run_search(past, "election", sort="newest", page_size=5)
     assert titles(old_newest)[:2] == ["Report 43", "Report 23"]
     newest = run_search(Article.objects.visible(), "election", sort="newest", page_size=5)
@@ -230,3 +234,28 @@ def test_the_exact_paths_planner_costs_do_not_outlive_its_statement():
     with connection.cursor() as cursor:
         cursor.execute("SHOW random_page_cost")
         assert cursor.fetchone()[0] == before
+
+
+@pytest.mark.django_db
+def test_a_date_range_search_ranks_a_window_inside_the_range_without_walking(monkeypatch):
+    monkeypatch.setattr(search, "EXACT_COUNT_LIMIT", 5)
+    monkeypatch.setattr(search, "RANK_ALL_LIMIT", 5)
+    monkeypatch.setattr(search, "RANK_WINDOW", 4)
+    monkeypatch.setattr(search, "FACET_SAMPLE_ROWS", 10)
+    for i in range(80):
+        make_article(
+            f"Report {i}", "election results", published_at=day(2000 + i % 20, 1 + i // 20)
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE articles_article")
+    past = Article.objects.visible().published_between(None, date(2009, 12, 31))
+    walked = run_search(past, "election", page_size=3)
+    walks = []
+    real_select_ids = search.select_ids
+    monkeypatch.setattr(
+        search, "select_ids", lambda *a, **k: walks.append(a) or real_select_ids(*a, **k)
+    )
+    dated = run_search(past, "election", page_size=3, dates=(None, date(2009, 12, 31)))
+    assert walks == []  # the window since a cutoff inside the range was enough
+    assert dated.ranked_window == 4
+    assert titles(dated) == titles(walked) == ["Report 69", "Report 49", "Report 29"]
