@@ -811,9 +811,7 @@ def run_search(
     )
     if facets and count:
         if facet_rows is None:
-            facet_rows, fraction = _sampled_facet_rows(
-                matches, estimate, phrase=getattr(query, "has_phrase", False)
-            )
+            facet_rows, fraction = _sampled_facet_rows(matches, query, estimate)
         _add_facets(results, facet_rows, fraction)
     return results
 
@@ -858,16 +856,6 @@ def _search_exactly(
     names = ["id", "published_at", "rank", "source_id", "language", "y", "mo"]
     columns = _with_year_month(inner).values(*names, *(["tag_ids"] if facets else []))
     sql, params = columns.query.sql_with_params()
-    numbered = f"SELECT id, row_number() OVER (ORDER BY {order}) n FROM m"  # noqa: S608
-    parts = [
-        f"SELECT 'page', id, {_NO_FACET_KEYS}, n FROM ({numbered}) p "  # noqa: S608
-        "ORDER BY n LIMIT %s OFFSET %s",
-        f"SELECT 'count', NULL::bigint, {_NO_FACET_KEYS}, count(*) FROM m",  # noqa: S608
-    ]
-    extra: list[Any] = [limit, offset]
-    if facets:
-        parts.append(_FACET_SQL)
-        extra.append(FACET_LIMIT + 1)
     in_outer_transaction = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
         # Few matches are cheaper to filter row by row than to intersect with the bitmap
@@ -876,13 +864,39 @@ def _search_exactly(
         # against 12 ms. Only for this statement: elsewhere cheap pages make the planner
         # walk the date index testing each row's TOASTed vector (docs/benchmarks.md).
         cursor.execute(EXACT_PATH_PAGE_COSTS)
-        cursor.execute(
-            f"WITH m AS MATERIALIZED ({sql}) " + " UNION ALL ".join(f"({p})" for p in parts),
-            (*params, *extra),
+        ids, count, facet_rows = _page_count_and_facets(
+            cursor, f"m AS MATERIALIZED ({sql})", params, "m", order, offset, limit, facets=facets
         )
-        rows = cursor.fetchall()
         if in_outer_transaction:  # SET LOCAL would last until the caller's commit
             cursor.execute("RESET seq_page_cost; RESET random_page_cost")
+    return ids, count, facet_rows
+
+
+def _page_count_and_facets(
+    cursor: Any,
+    ctes: str,
+    params: Any,
+    ranked: str,
+    order: str,
+    offset: int,
+    limit: int,
+    *,
+    facets: bool,
+) -> tuple[list[int], int, list[tuple] | None]:
+    """Run one statement over the CTEs `ctes`: one page of the rows of `ranked` in `order`,
+    how many rows `ranked` holds, and (optionally) the facet rows over the CTE `m`."""
+    numbered = f"SELECT id, row_number() OVER (ORDER BY {order}) n FROM {ranked}"  # noqa: S608
+    parts = [
+        f"SELECT 'page', id, {_NO_FACET_KEYS}, n FROM ({numbered}) p "  # noqa: S608
+        "ORDER BY n LIMIT %s OFFSET %s",
+        f"SELECT 'count', NULL::bigint, {_NO_FACET_KEYS}, count(*) FROM {ranked}",  # noqa: S608
+    ]
+    extra: list[Any] = [limit, offset]
+    if facets:
+        parts.append(_FACET_SQL)
+        extra.append(FACET_LIMIT + 1)
+    cursor.execute(f"WITH {ctes} " + " UNION ALL ".join(f"({p})" for p in parts), (*params, *extra))
+    rows = cursor.fetchall()
     ids = [row[1] for row in sorted((r for r in rows if r[0] == "page"), key=lambda r: r[6])]
     count = next(int(row[6]) for row in rows if row[0] == "count")
     facet_rows = [row[1:] for row in rows if row[0] == "facet"] if facets else None
@@ -972,8 +986,7 @@ def _window_and_facet_sample(
     from django.db.models import Q
 
     cutoff = _recent_cutoff(2 * RANK_WINDOW, estimate, dates)
-    phrase = getattr(query, "has_phrase", False)
-    sample = _IdSample.of(estimate, FACET_SAMPLE_ROWS // (4 if phrase else 1))
+    sample = _IdSample.of(estimate, facet_sample_rows(query))
     if cutoff is None or sample is None:
         return None
     fraction = sample.fraction
@@ -985,23 +998,20 @@ def _window_and_facet_sample(
     )
     names = ["id", "published_at", "rank", "source_id", "language", "y", "mo", "tag_ids"]
     sql, params = _with_year_month(both).values(*names, "w", "s").query.sql_with_params()
-    order = f"rank DESC, {_NEWEST_SQL}"
-    numbered = f"SELECT id, row_number() OVER (ORDER BY {order}) n FROM c WHERE w"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH c AS MATERIALIZED ({sql}), m AS (SELECT * FROM c WHERE s) "  # noqa: S608
-            f"(SELECT 'page', id, {_NO_FACET_KEYS}, n FROM ({numbered}) p "
-            "ORDER BY n LIMIT %s OFFSET %s) "
-            f"UNION ALL (SELECT 'count', NULL::bigint, {_NO_FACET_KEYS}, count(*) FROM c WHERE w) "
-            f"UNION ALL ({_FACET_SQL})",
-            (*params, limit, offset, FACET_LIMIT + 1),
+        ids, found, facet_rows = _page_count_and_facets(
+            cursor,
+            f"c AS MATERIALIZED ({sql}), m AS (SELECT * FROM c WHERE s)",  # noqa: S608
+            params,
+            "c WHERE w",
+            f"rank DESC, {_NEWEST_SQL}",
+            offset,
+            limit,
+            facets=True,
         )
-        rows = cursor.fetchall()
-    found = next(int(row[6]) for row in rows if row[0] == "count")
-    facet_rows = [row[1:] for row in rows if row[0] == "facet"]
+    assert facet_rows is not None
     if found < RANK_WINDOW // 4:
         return [], None, facet_rows, fraction
-    ids = [row[1] for row in sorted((r for r in rows if r[0] == "page"), key=lambda r: r[6])]
     return ids, RANK_WINDOW, facet_rows, fraction
 
 
@@ -1023,9 +1033,15 @@ _FACET_SQL = (
 )
 
 
-def _sampled_facet_rows(matches: Any, estimate: int, *, phrase: bool) -> tuple[list[tuple], float]:
+def facet_sample_rows(query: Any) -> int:
+    """How many matching rows facets read at most: a quarter for phrases, whose rows are
+    each re-checked against the full vector."""
+    return FACET_SAMPLE_ROWS // (4 if getattr(query, "has_phrase", False) else 1)
+
+
+def _sampled_facet_rows(matches: Any, query: Any, estimate: int) -> tuple[list[tuple], float]:
     """Facet rows over a sample of `matches` (all of them when few), and the sampled fraction."""
-    sample, fraction = _sample_of(matches, estimate, FACET_SAMPLE_ROWS // (4 if phrase else 1))
+    sample, fraction = _sample_of(matches, estimate, facet_sample_rows(query))
     columns = _with_year_month(sample).values("source_id", "language", "y", "mo", "tag_ids")
     sql, params = columns.query.sql_with_params()
     with connection.cursor() as cursor:
