@@ -32,7 +32,7 @@ from django.utils.text import slugify
 from .ingest import iter_records
 from .ingest.fingerprint import fingerprint
 from .ingest.records import ParsedArticle, ParseOptions, RecordError
-from .models import Article, ImportRun, Source, SourceAlias, Tag, unique_slug
+from .models import Article, ImportRun, Source, SourceAlias, Tag, base_slug, unique_slug
 
 DEFAULT_BATCH_SIZE = 1000
 # The ImportRun row keeps this many errors; `failed` keeps the full count.
@@ -41,6 +41,7 @@ MAX_URL_LENGTH = 2000  # Article.url is varchar(2000)
 MAX_SOURCE_NAME = 200
 MAX_TAG_NAME = 100
 MAX_TITLE_SLUG = 120
+MAX_SLUG = 100  # of a source or tag the importer creates
 # Writer threads, each with its own connection: PostgreSQL computes the two search
 # vectors (most of the cost of an insert) in one server process per connection, so two
 # writers keep both cores busy while this process parses the next batch.
@@ -535,10 +536,7 @@ class Importer:
         )
         for name, pk, _ in cursor.fetchall():
             ids.setdefault(name, pk)
-        for name in missing:
-            if name not in ids:
-                ids[name] = self._create(cursor, Source, name)
-        return ids
+        return self._create_missing(cursor, Source, missing, ids)
 
     def _resolve_tags(self, cursor: Any, names: set[str]) -> dict[str, int]:
         ids = {n: self._tag_ids[n] for n in names if n in self._tag_ids}
@@ -553,9 +551,58 @@ class Importer:
             [missing],
         )
         ids.update(cursor.fetchall())
-        for name in missing:
+        return self._create_missing(cursor, Tag, missing, ids)
+
+    @classmethod
+    def _create_missing(
+        cls, cursor: Any, model: type[Source] | type[Tag], names: list[str], ids: dict[str, int]
+    ) -> dict[str, int]:
+        """Create the named sources or tags not in `ids`; returns `ids` with all of them.
+
+        A new archive meets hundreds of sources and thousands of tags in its first batches:
+        they go in with one INSERT. A name whose slug is taken (or shared in the batch), or
+        that another import creates at the same moment, is left to `_create`, one by one.
+        """
+        rows = []  # (name, slug, domain)
+        for name in names:
             if name not in ids:
-                ids[name] = self._create(cursor, Tag, name)
+                domain = _source_domain(name) if model is Source else ""
+                slug = base_slug(name.replace(".", " ") if domain else name, max_length=MAX_SLUG)
+                rows.append((name, slug, domain))
+        if not rows:
+            return ids
+        table = model._meta.db_table
+        cursor.execute(
+            f"SELECT slug FROM {table} WHERE slug = ANY(%s)",  # noqa: S608
+            [[slug for _, slug, _ in rows]],
+        )
+        taken = {slug for (slug,) in cursor.fetchall()}
+        free = []  # the first name (in sorted order) of each free slug
+        for row in sorted(rows):
+            if row[1] not in taken:
+                taken.add(row[1])
+                free.append(row)
+        if free:
+            # ON CONFLICT skips a name (any case) or slug another import has just added.
+            columns = "name, slug, homepage, domain" if model is Source else "name, slug"
+            values = "n, s, '', d" if model is Source else "n, s"
+            cursor.execute(
+                f"""
+                INSERT INTO {table} ({columns})
+                SELECT {values} FROM unnest(%s::text[], %s::text[], %s::text[]) AS u(n, s, d)
+                ON CONFLICT DO NOTHING
+                RETURNING name, id
+                """,  # noqa: S608 -- table and column names come from the code
+                [[r[0] for r in free], [r[1] for r in free], [r[2] for r in free]],
+            )
+            ids.update(cursor.fetchall())
+        # Another spelling of a name just inserted ("politics" after "Politics") is that row;
+        # ASCII only, where Python's lower() is surely PostgreSQL's.
+        by_lower = {name.lower(): ids[name] for name, _, _ in free if name in ids}
+        for name, _, _ in rows:
+            if name not in ids:
+                known = by_lower.get(name.lower()) if name.isascii() else None
+                ids[name] = known if known is not None else cls._create(cursor, model, name)
         return ids
 
     @staticmethod
@@ -569,11 +616,10 @@ class Importer:
         table = model._meta.db_table
         is_source = model is Source
         # Domains make better slugs with their dots as hyphens: bbc-co-uk, not bbccouk.
-        domain = name.lower() if is_source and _looks_like_domain(name) else ""
+        domain = _source_domain(name) if is_source else ""
         slug_text = name.replace(".", " ") if domain else name
-        max_slug = 100
         for _ in range(50):
-            slug = unique_slug(model, slug_text, max_length=max_slug)
+            slug = unique_slug(model, slug_text, max_length=MAX_SLUG)
             if is_source:
                 cursor.execute(
                     f"INSERT INTO {table} (name, slug, homepage, domain) VALUES (%s, %s, '', %s) "  # noqa: S608
@@ -699,6 +745,11 @@ def _unique_names(names: Iterable[str]) -> tuple[str, ...]:
             seen.add(name.casefold())
             unique.append(name)
     return tuple(unique)
+
+
+def _source_domain(name: str) -> str:
+    """A source named by its web domain keeps it (lowercase) as its domain."""
+    return name.lower() if _looks_like_domain(name) else ""
 
 
 def _looks_like_domain(name: str) -> bool:

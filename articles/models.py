@@ -30,9 +30,14 @@ def slug_url(view: str, slug: str) -> str:
     return _slug_url(view, slug, get_script_prefix(), get_urlconf(settings.ROOT_URLCONF))
 
 
+def base_slug(text: str, *, max_length: int = 100) -> str:
+    """The slug `text` gets when no other row has it yet."""
+    return slugify(text, allow_unicode=True)[:max_length].strip("-") or "item"
+
+
 def unique_slug(model: type[models.Model], text: str, *, max_length: int = 100) -> str:
     """A slug for `text` not yet used by any row of `model` (name-2, name-3... on clashes)."""
-    base = slugify(text, allow_unicode=True)[:max_length].strip("-") or "item"
+    base = base_slug(text, max_length=max_length)
     slug, n = base, 1
     while model._default_manager.filter(slug=slug).exists():
         n += 1

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from articles.importer import MAX_RECORDED_ERRORS, Importer, _Row, start_run
 from articles.ingest.fingerprint import fingerprint
@@ -127,6 +129,32 @@ def test_new_sources_and_tags_get_free_slugs_when_another_name_has_the_same_slug
     assert Tag.objects.get(name="Middle-East").slug == "middle-east-2"
     article = Article.objects.get()
     assert sorted(article.tags.values_list("name", flat=True)) == ["Middle East", "Middle-East"]
+
+
+def test_a_first_batch_creates_its_many_new_tags_and_sources_at_once_with_free_slugs():
+    make_tag("Middle East")  # slug middle-east
+    records = [
+        parsed(n, source=f"Outlet {n % 7}", tags=(f"Topic {n}", f"topic {n % 5}"))
+        for n in range(1, 61)
+    ]
+    # Different names whose slugs clash with an existing tag or with each other.
+    records.append(parsed(61, source="news.example.org", tags=("Middle-East", "C++", "C#")))
+
+    with CaptureQueriesContext(connection) as queries:
+        run_importer(records)
+
+    assert Article.objects.count() == 61
+    # Topic 1..60 and topic 0; topic 1..4 are Topic 1..4 in another case.
+    assert Tag.objects.count() == 1 + 61 + 3
+    assert Source.objects.count() == 8
+    assert Tag.objects.get(name="Middle-East").slug == "middle-east-2"
+    assert {Tag.objects.get(name="C++").slug, Tag.objects.get(name="C#").slug} == {"c", "c-2"}
+    assert Source.objects.get(name="news.example.org").domain == "news.example.org"
+    article = Article.objects.get(url="https://harbourtimes.example/ferry-12")
+    assert article.source is not None and article.source.name == "Outlet 5"
+    assert sorted(article.tags.values_list("name", flat=True)) == ["Topic 12", "Topic 2"]
+    # One INSERT for the 60 new topics, not a few queries per tag.
+    assert len(queries) < 40
 
 
 def test_forced_source_and_extra_tags_apply_to_every_article():
