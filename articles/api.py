@@ -22,7 +22,7 @@ def article_json(request: HttpRequest, article: Any, *, body: bool = False) -> d
         "url": request.build_absolute_uri(article.get_absolute_url()),
         "source": article.source.name if article.source else None,
         "published_at": article.published_at.isoformat() if article.published_at else None,
-        "tags": [t.name for t in article.tags.all()],
+        "tags": [t.name for t in article.tag_list],
         "language": article.language,
     }
     if body:
@@ -69,6 +69,7 @@ def article_api(request: HttpRequest, id: int) -> JsonResponse:
     )
     if article is None:
         return _error(f"No article with id {id}.", 404)
+    article.tag_list = list(article.tags.all())
     return JsonResponse(
         article_json(request, article, body=True), json_dumps_params={"ensure_ascii": False}
     )

@@ -36,7 +36,7 @@ class ArticleFeed(Feed):
         return item.source.name if item.source else None
 
     def item_categories(self, item: Article) -> list[str]:
-        return [t.name for t in item.tags.all()]
+        return [t.name for t in item.tag_list]
 
 
 def _newest(base: Any) -> list[Article]:

@@ -123,12 +123,12 @@ def _counts(grouped: Any, key: str) -> dict[int, int]:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    articles = list(Article.objects.visible().for_listing().newest_first()[:20])
+    newest = list(Article.objects.visible().newest_first().values_list("pk", flat=True)[:20])
     return render(
         request,
         "articles/home.html",
         {
-            "articles": fetch_articles([a.pk for a in articles], None),
+            "articles": fetch_articles(newest, None),
             "sources": source_counts(limit=12),
             "tags": tag_counts(limit=24),
         },

@@ -86,6 +86,36 @@ def test_home_shows_newest_articles_search_box_and_largest_sources_and_tags(clie
     assert "Hidden comet" not in html
 
 
+def test_a_listed_article_shows_its_link_source_date_language_lead_and_tags_escaped(client, db):
+    source = make_source('Herald & "Post" <b>')
+    article = make_article(
+        'Storm <em>"warning"</em> & more',
+        "The river rose <b>fast</b> overnight.",
+        source=source,
+        tags=["Weather", "<svg onload=x>"],
+        published_at=datetime(2021, 2, 3, 23, 30, tzinfo=UTC),
+        language="ar",
+    )
+    html = client.get("/").content.decode()
+    item = html.split('<li class="result">')[1].split("</li>\n")[0]
+    assert (
+        f'<h3 class="result-title" lang="ar" dir="rtl"><a href="{article.get_absolute_url()}">'
+        "Storm &lt;em&gt;&quot;warning&quot;&lt;/em&gt; &amp; more</a></h3>"
+    ) in item
+    assert (
+        f'<a class="source" href="{source.get_absolute_url()}">'
+        "Herald &amp; &quot;Post&quot; &lt;b&gt;</a>"
+    ) in item
+    assert '<time datetime="2021-02-03T23:30:00+00:00">3 Feb 2021</time>' in item
+    assert '<span class="language">ar</span>' in item
+    assert (
+        '<p class="snippet" lang="ar" dir="rtl">The river rose &lt;b&gt;fast&lt;/b&gt; overnight.</p>'
+    ) in item
+    assert '<ul class="tags" aria-label="Tags">' in item
+    assert '<a href="/tags/weather/">Weather</a>' in item
+    assert "&lt;svg onload=x&gt;</a>" in item and "<svg" not in html
+
+
 def test_article_page_shows_everything_about_the_article(client, corpus):
     article = corpus["comet"]
     response = client.get(article.get_absolute_url())
