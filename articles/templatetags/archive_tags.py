@@ -74,3 +74,55 @@ def article_item(article: Any, link_qs: str = "", position: int = 0) -> SafeStri
         html.append("</ul>\n")
     html.append("</li>\n")
     return mark_safe("".join(html))  # noqa: S308 -- every value above is escaped
+
+
+@register.simple_tag
+def facet_value(value: dict[str, Any], estimated: bool = False) -> SafeString:
+    """One facet value as an `<li>`: the link that adds (or, when selected, removes) it,
+    and its count. In Python like `article_item`: a search page shows some fifty."""
+    label, href = _escape(str(value["label"])), _escape(value["href"])
+    count = f"{'≈' if estimated else ''}{value['count']}"
+    if value["selected"]:
+        return mark_safe(  # noqa: S308 -- escaped above
+            f'<li class="selected"><a href="{href}" aria-current="true" title="Remove this '
+            f'filter"><span aria-hidden="true">✕ </span><span class="visually-hidden">Remove '
+            f'filter: </span>{label}</a> <span class="n">{count}</span></li>'
+        )
+    return mark_safe(  # noqa: S308 -- escaped above
+        f'<li><a href="{href}">{label}</a> <span class="n">{count}</span></li>'
+    )
+
+
+@register.simple_tag
+def timeline_chart(bars: list[dict[str, Any]], unit: str, estimated: bool = False) -> SafeString:
+    """The matches per year or month as an SVG bar chart, each bar a link narrowing the dates.
+
+    Accessible without a mouse or sight: the chart's title lists every value, and each bar
+    is a link with a label. `bars` come from `views.timeline_bars` (geometry in 0-100 units).
+    """
+    if not bars:
+        return mark_safe("")
+    unit = _escape(unit)
+    values = ", ".join(f"{_escape(str(b['label']))}: {b['count']}" for b in bars)
+    html = [
+        '<figure class="timeline">\n  <svg viewBox="0 0 100 100" preserveAspectRatio="none" '
+        'role="img" aria-labelledby="timeline-title" focusable="false">\n    '
+        f'<title id="timeline-title">Matches per {unit}'
+        f"{' (estimated)' if estimated else ''}: {values}</title>\n"
+    ]
+    for bar in bars:
+        label, count = _escape(str(bar["label"])), bar["count"]
+        matches = "match" if count == 1 else "matches"
+        html.append(
+            f'    <a href="{_escape(bar["href"])}" aria-label="{label}: {count} {matches}">\n'
+            f'      <rect class="hit-area" x="{bar["x"]}" y="0" width="{bar["width"]}" '
+            'height="100"></rect>\n'
+            f'      <rect class="bar" x="{bar["x"]}" y="{bar["y"]}" width="{bar["width"]}" '
+            f'height="{bar["height"]}"><title>{label}: {count}</title></rect>\n    </a>\n'
+        )
+    first, last = _escape(str(bars[0]["label"])), _escape(str(bars[-1]["label"]))
+    html.append(
+        f"  </svg>\n  <figcaption><span>{first}</span> <span>Matches per {unit}; choose a bar "
+        f"to narrow the dates</span> <span>{last}</span></figcaption>\n</figure>\n"
+    )
+    return mark_safe("".join(html))  # noqa: S308 -- every value above is escaped
