@@ -18,6 +18,7 @@ recomputed on every update, hiding and re-tagging included.
 from __future__ import annotations
 
 import json
+import re
 import time
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -308,6 +309,7 @@ def rank_expression(query: Any) -> Any:
 # and any that do are removed before marking.
 START_SEL = "\x02"
 STOP_SEL = "\x03"
+_SENTINELS = re.compile(f"([{START_SEL}{STOP_SEL}])")
 
 
 # ts_headline drops anything shaped like an HTML tag from its output; the body's <, > and &
@@ -375,22 +377,26 @@ def _snippet_headline(text: Any, query: Any) -> Any:
 def mark_hits(text: str) -> SafeString:
     """Escape untrusted text, and only then turn the hit sentinels into <mark> elements."""
     escaped = escape(text.translate(_SHOW_HTML))
-    # Unbalanced sentinels (a hit cut by a fragment edge) are closed or dropped.
+    # Unbalanced sentinels (a hit cut by a fragment edge) are closed or dropped. Walks the
+    # runs between sentinels, not every character: a page marks twenty snippets.
     out: list[str] = []
     open_ = False
-    for ch in escaped:
-        if ch == START_SEL:
+    for part in _SENTINELS.split(escaped):
+        if part == START_SEL:
             if not open_:
                 out.append("<mark>")
                 open_ = True
-        elif ch == STOP_SEL:
+        elif part == STOP_SEL:
             if open_:
                 out.append("</mark>")
                 open_ = False
-        else:
-            out.append(ch)
+        elif part:
+            out.append(part)
     if open_:
-        out.append("</mark>")
+        if out[-1] == "<mark>":
+            out.pop()  # a start at the very end marks nothing
+        else:
+            out.append("</mark>")
     return mark_safe("".join(out))  # noqa: S308 - escaped above, only <mark> added
 
 

@@ -6,6 +6,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 from django.db import connection
+from django.utils.html import escape
+from hypothesis import given
+from hypothesis import strategies as st
 
 from articles import search
 from articles.models import Article
@@ -210,6 +213,17 @@ def test_mark_hits_escapes_first_and_balances_marks():
     assert mark_hits('<b>"\x02hit\x03"</b>') == "&lt;b&gt;&quot;<mark>hit</mark>&quot;&lt;/b&gt;"
     assert mark_hits("cut \x02off") == "cut <mark>off</mark>"
     assert mark_hits("stray\x03 end") == "stray end"
+    assert mark_hits("\x02a\x02b\x03\x03c\x02") == "<mark>ab</mark>c"
+
+
+@given(st.text(alphabet=st.sampled_from('ab <>&"\x02\x03\x04\x06'), max_size=40))
+def test_marked_snippets_are_escaped_text_with_balanced_marks(text):
+    html = str(mark_hits(text))
+    assert html.count("<mark>") == html.count("</mark>")
+    # Without the marks, what is left is the text (HTML characters ts_headline hid as
+    # \x04-\x06 restored) escaped, sentinels dropped.
+    plain = text.translate({2: None, 3: None, 4: "<", 5: ">", 6: "&"})
+    assert html.replace("<mark>", "").replace("</mark>", "") == escape(plain)
 
 
 @pytest.mark.django_db
