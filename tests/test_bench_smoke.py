@@ -116,5 +116,8 @@ def test_bench_end_to_end(smoke_env: dict[str, str], tmp_path: Path) -> None:
     assert results["ingest_jsonl"]["created"] == 300
     assert results["ingest_text"]["created"] == results["ingest_text"]["files"] == 200
     assert results["database"]["database_mb"] > 0
+    speed = results["machine"]["speed"]
+    assert speed["tsvector_ms_per_article"] > 0 and speed["parser_ms_per_record"] > 0
+    assert "machine speed (compare runs across machines by these)" in done.stdout
     assert results["load"]["errors"] == 0 and results["load"]["requests"] > 0
     assert results["problems"] == []

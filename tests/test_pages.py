@@ -108,9 +108,8 @@ def test_a_listed_article_shows_its_link_source_date_language_lead_and_tags_esca
     ) in item
     assert '<time datetime="2021-02-03T23:30:00+00:00">3 Feb 2021</time>' in item
     assert '<span class="language">ar</span>' in item
-    assert (
-        '<p class="snippet" lang="ar" dir="rtl">The river rose &lt;b&gt;fast&lt;/b&gt; overnight.</p>'
-    ) in item
+    snippet = "The river rose &lt;b&gt;fast&lt;/b&gt; overnight."
+    assert f'<p class="snippet" lang="ar" dir="rtl">{snippet}</p>' in item
     assert '<ul class="tags" aria-label="Tags">' in item
     assert '<a href="/tags/weather/">Weather</a>' in item
     assert "&lt;svg onload=x&gt;</a>" in item and "<svg" not in html

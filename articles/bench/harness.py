@@ -13,6 +13,7 @@ from a second process.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import platform
@@ -728,6 +729,12 @@ class Runner:
         }
         results["ingest_jsonl"] = self.imported(corpus)
         results["ingest_text"] = self.text_ingest()
+        results["machine"]["speed"] = machine_speed(corpus)
+        speed = results["machine"]["speed"]
+        self.say(
+            f"machine speed: to_tsvector {speed['tsvector_ms_per_article']} ms/article, "
+            f"parser {speed['parser_ms_per_record']} ms/record (CPU)"
+        )
         self._configs = self.configs()
         queries, results["queries_chosen"] = self.choose_queries(corpus)
         self.say(f"searches: {len(queries)} queries x {self.o.repetitions} warm repetitions")
@@ -838,6 +845,52 @@ def database_sizes() -> dict[str, Any]:
         "database_mb": round(database / mb, 1),
         "articles_table_total_mb": round(table / mb, 1),
         "search_gin_index_mb": round(gin / mb, 1),
+    }
+
+
+SPEED_SAMPLE = 1000  # articles timed by machine_speed
+
+
+def machine_speed(corpus: Path) -> dict[str, float]:
+    """Two fixed pieces of work that say how fast this machine is, so that runs on
+    different machines can be compared: PostgreSQL computing the search vector of an
+    article (the bulk of an import's server time) and the parser reading one JSON Lines
+    record (the Python side). Best of 3, CPU-bound, on the first articles of the corpus.
+    """
+    from django.db import connection
+
+    from articles.ingest import iter_records
+    from articles.ingest.records import ParseOptions
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS speed_sample AS "
+            "SELECT body FROM articles_article ORDER BY id LIMIT %s",
+            [SPEED_SAMPLE],
+        )
+        cursor.execute("SELECT count(*) FROM speed_sample")
+        rows = max(1, cursor.fetchone()[0])
+        best = float("inf")
+        for _ in range(3):
+            started = time.perf_counter()
+            cursor.execute(
+                "SELECT sum(length(to_tsvector('english'::regconfig, body))) FROM speed_sample"
+            )
+            cursor.fetchone()
+            best = min(best, time.perf_counter() - started)
+        cursor.execute("DROP TABLE speed_sample")
+    sample = corpus.parent / f"{corpus.stem}.speed-sample.jsonl"
+    if not sample.exists():
+        with corpus.open(encoding="utf-8") as source:
+            sample.write_text("".join(itertools.islice(source, SPEED_SAMPLE)))
+    parse_best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        records = sum(1 for _ in iter_records([str(sample)], ParseOptions(format="jsonl")))
+        parse_best = min(parse_best, (time.process_time() - started) / max(1, records))
+    return {
+        "tsvector_ms_per_article": round(best / rows * 1000, 3),
+        "parser_ms_per_record": round(parse_best * 1000, 3),
     }
 
 

@@ -66,6 +66,13 @@ def table(results: dict[str, Any]) -> str:
         f"{corpus['tags']} tags), {machine['nproc']} cores, {machine['memory']}, "
         f"PostgreSQL {machine['postgresql']} {machine['server']}"
     )
+    speed = machine.get("speed")
+    if speed:
+        lines.append(
+            f"machine speed (compare runs across machines by these): PostgreSQL to_tsvector "
+            f"{speed['tsvector_ms_per_article']} ms/article, parser "
+            f"{speed['parser_ms_per_record']} ms/record"
+        )
     busy = max(machine.get("loadavg_at_start", [0])[:1] + machine.get("loadavg_at_end", [0])[:1])
     if busy > machine["nproc"]:
         lines.append(
@@ -155,6 +162,13 @@ def markdown(results: dict[str, Any]) -> str:
         f"{machine.get('loadavg_at_end', ['?'])[0]} at end; code {machine.get('code') or '?'}.",
         "",
     ]
+    speed = machine.get("speed")
+    if speed:
+        out += [
+            f"Machine speed: PostgreSQL `to_tsvector` {speed['tsvector_ms_per_article']} "
+            f"ms/article, parser {speed['parser_ms_per_record']} ms/record (CPU, best of 3).",
+            "",
+        ]
     for key, label in (("ingest_jsonl", "JSON Lines"), ("ingest_text", "plain-text files")):
         ingest = results.get(key)
         if ingest:
