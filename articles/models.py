@@ -253,6 +253,9 @@ class Article(models.Model):
     # The ids of `tags`, sorted, kept by triggers (articles/tag_ids.py) for the tag filter.
     # Read-only for Django: whatever save() writes, the trigger recomputes it from the links.
     tag_ids = ArrayField(models.BigIntegerField(), default=list, blank=True, editable=False)
+    # Not a field: the tags by name, set on the articles a listing shows by
+    # search.fetch_articles (one query for a whole page) and by the article API.
+    tag_list: list[Tag]
 
     history = HistoricalRecords(
         m2m_fields=[tags],
