@@ -597,7 +597,7 @@ class Importer:
             )
             ids.update(cursor.fetchall())
         # Another spelling of a name just inserted ("politics" after "Politics") is that row;
-        # ASCII only, where Python's lower() is surely PostgreSQL's.
+        # ASCII only, where Python's lower() agrees with PostgreSQL's (outside a Turkish locale).
         by_lower = {name.lower(): ids[name] for name, _, _ in free if name in ids}
         for name, _, _ in rows:
             if name not in ids:
