@@ -1036,12 +1036,15 @@ def _with_year_month(qs: Any) -> Any:
 
 # Facet rows over a set `m` of narrow columns, one pass: GROUPING SETS give the source,
 # language, year and month counts; the tag counts (from the ids on the row: no join) ride
-# in the source_id column, marked by grouping -1.
+# in the source_id column, marked by grouping -1. unnest() in the select list (a
+# ProjectSet) rather than a lateral FROM item, which sets up a function scan per row:
+# 12,319 tag ids of 5,000 matches counted in 4.2-5.0 ms instead of 10.3-10.9.
 _FACET_SQL = (
     "SELECT 'facet', GROUPING(source_id, language, y, mo), source_id, language, y, mo, "
     "count(*) FROM m GROUP BY GROUPING SETS ((source_id), (language), (y), (y, mo)) "
     "UNION ALL (SELECT 'facet', -1, tag_id, NULL, NULL, NULL, count(*) "
-    "FROM m, unnest(m.tag_ids) tag_id GROUP BY tag_id ORDER BY 7 DESC, 3 LIMIT %s)"
+    "FROM (SELECT unnest(tag_ids) AS tag_id FROM m) t GROUP BY tag_id ORDER BY 7 DESC, 3 "
+    "LIMIT %s)"
 )
 
 
