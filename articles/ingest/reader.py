@@ -354,7 +354,7 @@ class _Parser:
         fmt = self._format(inp.name, sample)
         ctx = self.context(inp.mtime)
         produced = False
-        for item in self._parse(fmt, inp, head, raw, codec, bom, ctx):
+        for item in self._parse(fmt, inp, head, raw, codec, bom, ctx, sample):
             produced = True
             if isinstance(item, RecordError):
                 yield item
@@ -402,13 +402,21 @@ class _Parser:
         codec: str,
         bom: int,
         ctx: dates.DateContext,
+        sample: str,
     ) -> Iterator[fields.Draft | RecordError]:
         if fmt == "text":
-            data = head + raw.read(MAX_TEXT_FILE + 1 - len(head))
-            if len(data) > MAX_TEXT_FILE:
-                yield RecordError(inp.origin, "too large for one plain-text article (over 64 MB)")
-                return
-            text = encoding.clean_text(encoding.decode(data))
+            rest = raw.read(MAX_TEXT_FILE + 1 - len(head))
+            if not rest and len(head) < encoding.SAMPLE_SIZE:
+                # The whole file was the sample, already decoded and cleaned (most articles).
+                text = sample
+            else:
+                data = head + rest
+                if len(data) > MAX_TEXT_FILE:
+                    yield RecordError(
+                        inp.origin, "too large for one plain-text article (over 64 MB)"
+                    )
+                    return
+                text = encoding.clean_text(encoding.decode(data))
             yield parse_text(text, inp.origin, ctx)
             return
         errors = encoding.FALLBACK_ERRORS if codec == "utf-8" else "replace"
