@@ -109,6 +109,25 @@ def test_the_bbc_layout_title_blank_line_paragraphs(tmp_path):
     assert article.source is None
 
 
+@pytest.mark.parametrize("size", [64 * 1024 - 1, 64 * 1024, 64 * 1024 + 1, 200_000])
+def test_a_long_file_is_read_whole_around_the_first_read(tmp_path, size):
+    # The reader decodes its first 64 KiB to choose the format; a file that fits is not
+    # decoded again, a longer one is: both must give the whole text, in the right encoding.
+    head = "Caf\xe9 owners protest\n\nLe caf\xe9 est ferm\xe9.\n\n"
+    tail = "\n\nLast paragraph, caf\xe9 included.\n"
+    filler = ("Word " * 15 + "end.\n\n") * (size // 80 + 1)
+    text = head + filler
+    data = text.encode("cp1252")
+    data = data[: size - len(tail)].rsplit(b"\n\n", 1)[0] + tail.encode("cp1252")
+    data += b" " * (size - len(data))  # trailing spaces are stripped from the body
+    assert len(data) == size
+    article = only_article(parse_dump(tmp_path, "long.txt", data))
+    assert article.title == "Caf\xe9 owners protest"
+    assert article.body.startswith("Le caf\xe9 est ferm\xe9.\n\nWord Word")
+    assert article.body.endswith("end.\n\nLast paragraph, caf\xe9 included.")
+    assert "\ufffd" not in article.body
+
+
 def test_a_file_with_only_a_title_is_an_error(tmp_path):
     [error] = parse_dump(tmp_path, "a.txt", "Just a title\n")
     assert "no body text" in error.message
