@@ -967,13 +967,18 @@ class _IdSample:
         return cls(lo, step, width, windows, min(1.0, width * windows / span))
 
     def ranges(self) -> Any:
-        from django.db.models import Q
+        """The ranges as one OR-ed SQL condition, written as text: built from 64 ORM
+        lookups it cost 4 ms of Python to compile, a fifth of a broad search's CPU."""
+        from django.db.models.expressions import RawSQL
 
-        ranges = Q()
-        for i in range(self.windows):
-            start = self.lo + i * self.step
-            ranges |= Q(id__gte=start, id__lt=start + self.width)
-        return ranges
+        from .models import Article
+
+        column = f'"{Article._meta.db_table}"."id"'
+        starts = [self.lo + i * self.step for i in range(self.windows)]
+        sql = " OR ".join(f"({column} >= %s AND {column} < %s)" for _ in starts)
+        params = [bound for start in starts for bound in (start, start + self.width)]
+        # Only the table name and our own integers (as parameters) go into the text.
+        return RawSQL(f"({sql})", params, output_field=BooleanField())  # noqa: S611
 
     def contains(self) -> Any:
         from django.db.models import IntegerField

@@ -165,6 +165,22 @@ def test_broad_queries_use_estimates_a_ranking_window_and_sampled_facets(
 
 
 @pytest.mark.django_db
+def test_the_facet_sample_ranges_and_the_per_row_test_pick_the_same_articles(monkeypatch):
+    monkeypatch.setattr(search, "FACET_SAMPLE_WINDOWS", 5)
+    ids = [make_article(f"Sampled {i}", "words").pk for i in range(50)]
+    sample = search._IdSample.of(estimate=50, rows=10)
+    assert sample is not None
+    end = sample.lo + sample.windows * sample.step
+    expected = {i for i in ids if (i - sample.lo) % sample.step < sample.width and i < end}
+    assert len(expected) == sample.width * sample.windows == 10
+    by_ranges = set(Article.objects.filter(sample.ranges()).values_list("id", flat=True))
+    by_test = set(Article.objects.filter(sample.contains()).values_list("id", flat=True))
+    assert by_ranges == expected
+    assert by_test == expected
+    assert sample.fraction == pytest.approx(10 / 50)
+
+
+@pytest.mark.django_db
 def test_a_phrase_estimated_broad_but_matching_few_is_counted_exactly(monkeypatch):
     # The planner estimates a phrase by its words anywhere in the article; when those
     # words are common but rarely side by side, the page still gives the exact count.
