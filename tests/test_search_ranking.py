@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from django.db import connection
+from django.db.models import Value
 from django.utils.html import escape
 from hypothesis import given
 from hypothesis import strategies as st
@@ -223,6 +224,34 @@ def test_snippets_find_hits_in_the_lead_and_deep_in_the_body():
     # A phrase whose words are in the lead but not side by side there is marked where it is.
     [phrase] = run_search(Article.objects.visible(), '"harbour gates"').articles
     assert "<mark>harbour</mark> <mark>gates</mark> shut" in phrase.snippet
+
+
+@pytest.mark.django_db
+def test_a_one_word_snippet_deep_in_the_body_comes_from_a_window_around_the_word():
+    filler = " ".join(f"word{i}" for i in range(400))
+    article = make_article("Deep hit", f"{filler} At last the harbour closed. {filler}")
+    query = search.archive_query("harbour")
+    assert query.snippet_hint == "harbour"
+    # The window alone (no whole-body fallback) finds and marks the hit.
+    window = search._windowed_headline(query, query.snippet_hint, Value("no hit in window"))
+    [raw] = Article.objects.filter(pk=article.pk).annotate(s=window).values_list("s", flat=True)
+    assert "the \x02harbour\x03 closed" in raw
+    assert not raw.startswith("word0 ") and len(raw) < search.SNIPPET_WINDOW_CHARS
+    # Queries of several words, phrases and exclusions have no hint (whole-body snippets).
+    for q in ("harbour gates", '"harbour gates"', "harbour or gates", "-harbour"):
+        assert search.archive_query(q).snippet_hint == ""
+
+
+@pytest.mark.django_db
+def test_a_one_word_snippet_falls_back_to_the_whole_body_when_the_window_misses():
+    filler = " ".join(f"word{i}" for i in range(400))
+    # 'happi' (the stem) is not how "happy" is written; "smartest" holds 'art' before "art".
+    make_article("Stem", f"{filler} Voters were happy with it.")
+    make_article("Inside a word", f"{filler} The smartest move. {filler} Modern art wins.")
+    [stem] = run_search(Article.objects.visible(), "happy").articles
+    assert "were <mark>happy</mark> with" in stem.snippet
+    [inside] = run_search(Article.objects.visible(), "art").articles
+    assert "Modern <mark>art</mark> wins" in inside.snippet
 
 
 def test_mark_hits_escapes_first_and_balances_marks():
