@@ -288,7 +288,8 @@ def archive_query(q: str, configs: list[str] | None = None) -> Any | None:
         return None
     configs = configs or search_configs()
     terms = [term for group in groups for term in group]
-    parsed = iter(_parse_terms(terms, configs))
+    parses = _parse_terms(terms, configs)
+    parsed = iter(parses)
     ored = []
     for group in groups:
         anded = [_term_tsquery(term, next(parsed)) for term in group]
@@ -300,7 +301,7 @@ def archive_query(q: str, configs: list[str] | None = None) -> Any | None:
     # takes cheaper paths sooner for them.
     query.has_phrase = any(t.phrase for group in groups for t in group)
     if len(terms) == 1 and not terms[0].phrase and not terms[0].negated:
-        query.snippet_hint = _snippet_hint(_parse_terms(terms, configs)[0])
+        query.snippet_hint = _snippet_hint(parses[0])
     return query
 
 
