@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import io
+import re
+import shlex
+from datetime import UTC, datetime
+
 import pytest
+from django.core.management import call_command
 
 from articles.ingest import ParseOptions, RecordError, iter_records
-from tests.conftest import SAMPLES, SEED, SHARED_SEED
+from articles.models import Article
+from tests.conftest import ROOT, SAMPLES, SEED, SHARED_SEED
 
 
 def test_the_bundled_seed_is_byte_identical_to_the_shared_one():
@@ -20,3 +27,17 @@ def test_every_sample_parses_without_an_error():
     assert errors == []
     assert len(records) >= 13
     assert {r.language for r in records if not isinstance(r, RecordError)} >= {"en", "fr", "ar"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_make_samples_dates_the_seed_when_its_dump_was_taken():
+    # Runs the `samples` recipe's own ingest arguments, read from the Makefile.
+    recipe = re.search(r"^samples:.*\n(?:#.*\n)*\t(.+)$", (ROOT / "Makefile").read_text(), re.M)
+    assert recipe is not None
+    words = shlex.split(recipe[1].replace("$(SAMPLES)", str(SAMPLES)))
+    args = words[words.index("manage.py") + 1 :]
+    assert args[0] == "ingest"
+    call_command(*args, stdout=io.StringIO(), stderr=io.StringIO())
+    seed = Article.objects.get(title__startswith="In a rare public visit")
+    assert seed.published_at == datetime(2017, 6, 14, 10, 0, tzinfo=UTC)
+    assert Article.objects.count() >= 13
