@@ -59,6 +59,11 @@ def search_api(request: HttpRequest) -> JsonResponse:
     return JsonResponse(results_json(request, results), json_dumps_params={"ensure_ascii": False})
 
 
+def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """Any other address under /api/: a JSON 404, as API clients expect, not an HTML page."""
+    return _error(f"No API endpoint at {request.path}.", 404)
+
+
 def article_api(request: HttpRequest, id: int) -> JsonResponse:
     article = (
         Article.objects.visible()

@@ -117,6 +117,11 @@ class SearchFeed(ArticleFeed):
         request = obj["request"]
         return reverse("articles:search") + ("?" + request.GET.urlencode() if request.GET else "")
 
+    def feed_url(self, obj: Any) -> str:
+        """The feed's own address with its search, so a reader's client subscribes to it."""
+        request = obj["request"]
+        return request.path + ("?" + request.GET.urlencode() if request.GET else "")
+
     def items(self, obj: Any) -> list[Article]:
         return obj["results"].articles
 

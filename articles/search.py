@@ -17,6 +17,7 @@ recomputed on every update, hiding and re-tagging included.
 
 from __future__ import annotations
 
+import calendar
 import json
 import re
 import time
@@ -341,17 +342,19 @@ _HIDE_HTML = ("<>&", "\x04\x05\x06")
 _SHOW_HTML = {4: "<", 5: ">", 6: "&"}
 
 
-def headline_expression(query: Any, *, highlight_all: bool = False) -> Any:
+def headline_expression(query: Any, *, highlight_all: bool = False, field: str = "body") -> Any:
     """ts_headline in the row's own configuration, hits wrapped in sentinels.
 
-    ts_headline re-parses the text it is given, so its cost grows with the text: the whole
-    body is parsed only when the query matches the body but not its lead (checked on the
-    stored vectors, which costs a fraction of parsing). Relevance ranks title and lead
-    matches first, so most shown results parse only the lead.
+    With `highlight_all`, the whole `field` (an article page's title or body) with every
+    hit marked; otherwise a snippet of the body. ts_headline re-parses the text it is
+    given, so its cost grows with the text: the whole body is parsed only when the query
+    matches the body but not its lead (checked on the stored vectors, which costs a
+    fraction of parsing). Relevance ranks title and lead matches first, so most shown
+    results parse only the lead.
     """
     if highlight_all:
         return SearchHeadline(
-            _hidden_html(F("body")),
+            _hidden_html(F(field)),
             query,
             config=LanguageConfig(),
             start_sel=START_SEL,
@@ -683,7 +686,11 @@ def _recent_cutoff(wanted: int, estimate: int, dates: DateRange = (None, None)) 
     if len(bounds) >= 2:
         start, end = dates
         low = _histogram_position(bounds, _day_start(start)) if start else 0.0
-        high = _histogram_position(bounds, _day_start(end + timedelta(days=1))) if end else 1.0
+        high = (
+            _histogram_position(bounds, _day_start(end + timedelta(days=1)))
+            if end and end < date.max
+            else 1.0
+        )
         position = (high - share * (high - low)) * (len(bounds) - 1)
         i = max(0, min(int(position), len(bounds) - 2))
         return bounds[i] + (bounds[i + 1] - bounds[i]) * (position - i)
@@ -1195,7 +1202,7 @@ def build_timeline(
         y, m = first, first_month
         while (y, m) <= (last, last_month):
             start = date(y, m, 1)
-            end = date(y + (m == 12), m % 12 + 1, 1) - timedelta(days=1)
+            end = date(y, m, calendar.monthrange(y, m)[1])
             bars.append(TimelineBar(start.strftime("%b %Y"), start, end, months.get((y, m), 0)))
             y, m = (y + 1, 1) if m == 12 else (y, m + 1)
         return bars, "month"

@@ -28,6 +28,8 @@ from .filters import ArticleFilter
 from .languages import RTL_LANGUAGES, language_name
 from .models import Article, Source, SourceRedirect, Tag, TagRedirect
 from .search import (
+    MAX_PAGES,
+    PAGE_SIZE,
     PageNotFound,
     SearchResults,
     archive_query,
@@ -122,8 +124,14 @@ def _counts(grouped: Any, key: str) -> dict[int, int]:
     return {row[key]: row["n"] for row in grouped}
 
 
+# Enough for a newcomer's `make run` to list every bundled sample on the first page.
+HOME_ARTICLES = 40
+
+
 def home(request: HttpRequest) -> HttpResponse:
-    newest = list(Article.objects.visible().newest_first().values_list("pk", flat=True)[:20])
+    newest = list(
+        Article.objects.visible().newest_first().values_list("pk", flat=True)[:HOME_ARTICLES]
+    )
     return render(
         request,
         "articles/home.html",
@@ -365,15 +373,20 @@ def article_detail(request: HttpRequest, id: int, slug: str) -> HttpResponse:
     tags = list(article.tags.only("name", "slug"))
     q = request.GET.get("q", "").strip()
     query = archive_query(q) if q else None
+    title: Any = article.title
     body: list[Any]
     if query is not None:
-        marked = (
+        marked_title, marked_body = (
             Article.objects.filter(pk=article.pk)
-            .annotate(h=headline_expression(query, highlight_all=True))
-            .values_list("h", flat=True)
+            .annotate(
+                t=headline_expression(query, highlight_all=True, field="title"),
+                h=headline_expression(query, highlight_all=True),
+            )
+            .values_list("t", "h")
             .get()
         )
-        body = [mark_hits(p) for p in paragraphs(marked)]
+        title = mark_hits(marked_title)
+        body = [mark_hits(p) for p in paragraphs(marked_body)]
     else:
         body = [escape(p) for p in paragraphs(article.body)]
 
@@ -382,6 +395,7 @@ def article_detail(request: HttpRequest, id: int, slug: str) -> HttpResponse:
         "articles/article_detail.html",
         {
             "article": article,
+            "title": title,
             "tags": tags,
             "body": body,
             "dir": "rtl" if article.language in RTL_LANGUAGES else "auto",
@@ -402,7 +416,8 @@ def _neighbours(request: HttpRequest, article: Article) -> dict[str, Any]:
     except ValueError:
         return {}
     filterset = bind_search(request)
-    if pos < 0 or not filterset.is_valid():
+    # Result lists stop at MAX_PAGES: a position past them was not made by one.
+    if not 0 <= pos < MAX_PAGES * PAGE_SIZE or not filterset.is_valid():
         return {}
     data = filterset.form.cleaned_data
     q = data.get("q") or ""
@@ -417,7 +432,7 @@ def _neighbours(request: HttpRequest, article: Article) -> dict[str, Any]:
     if i >= len(ids) or ids[i] != article.pk:
         return {}  # the results changed since the link was made
     params = search_params(filterset)
-    back_page = pos // 20 + 1
+    back_page = pos // PAGE_SIZE + 1
     out: dict[str, Any] = {
         "back_href": reverse("articles:search")
         + "?"
@@ -535,6 +550,11 @@ def _day_range(start: date, end: date) -> Any:
     return Article.objects.visible().published_between(start, end)
 
 
+def archive_index(request: HttpRequest) -> HttpResponse:
+    years = Article.objects.visible().published_years()
+    return render(request, "articles/archive_index.html", {"years": years[::-1]})
+
+
 def archive_year(request: HttpRequest, year: int) -> HttpResponse:
     start, end = _valid_date(year, 1, 1), _valid_date(year, 12, 31)
     in_year = _day_range(start, end)
@@ -581,6 +601,7 @@ def archive_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
             "level": "month",
             "year": year,
             "month": month,
+            "month_name": calendar.month_name[month],
             "period": start.strftime("%B %Y"),
             "periods": days,
             "results": _listing(in_month, request),
@@ -597,6 +618,7 @@ def archive_day(request: HttpRequest, year: int, month: int, day: int) -> HttpRe
             "level": "day",
             "year": year,
             "month": month,
+            "month_name": calendar.month_name[month],
             "day": day,
             "period": f"{the_day.day} {the_day:%B %Y}",
             "results": _listing(_day_range(the_day, the_day), request),
@@ -607,5 +629,5 @@ def archive_day(request: HttpRequest, year: int, month: int, day: int) -> HttpRe
 def _valid_date(year: int, month: int, day: int) -> date:
     try:
         return datetime(year, month, day, tzinfo=UTC).date()
-    except ValueError:
+    except (ValueError, OverflowError):  # 2017/13/1, or a year too long for a C int
         raise Http404("No such date.") from None

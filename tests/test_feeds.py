@@ -83,6 +83,13 @@ def test_search_feed_lists_the_newest_matches(client, corpus):
     assert client.get("/search/feed/", {"from": "nope"}).status_code == 404
 
 
+def test_search_feed_links_to_itself_and_to_the_search_with_the_query(client, corpus):
+    root = ElementTree.fromstring(client.get("/search/feed/", {"q": "comet"}).content)
+    links = {link.get("rel"): link.get("href") for link in root.findall(f"{ATOM}link")}
+    assert links["self"] == "http://testserver/search/feed/?q=comet"
+    assert links["alternate"] == "http://testserver/search/?q=comet"
+
+
 def test_csv_export_streams_every_match(client, corpus):
     response = client.get("/search/export.csv", {"q": "comet"})
     assert response.status_code == 200

@@ -121,7 +121,12 @@ def test_article_page_shows_everything_about_the_article(client, corpus):
     assert response.status_code == 200
     html = response.content.decode()
     assert "<h1>Comet seen over the city</h1>" in html
-    assert '<time datetime="2020-03-14T21:00:00+00:00">' in html
+    # The date is isolated left to right (in an Arabic article's meta line too) and links
+    # to its day in the date archive.
+    assert (
+        '<a class="day" href="/archive/2020/3/14/" title="Articles of that day">'
+        '<time dir="ltr" lang="en" datetime="2020-03-14T21:00:00+00:00">14 March 2020, 21:00 UTC'
+    ) in html
     assert '<a class="source" href="/sources/herald/">Herald</a>' in html
     assert 'href="/tags/space/">Space</a>' in html
     assert "<p>A bright comet was seen.</p>" in html
@@ -155,6 +160,8 @@ def test_article_reached_from_a_search_highlights_hits_and_links_neighbours(clie
     url = comet.get_absolute_url() + "?q=comet&sort=newest&pos=2"
     html = client.get(url).content.decode()
     assert "<p>A bright <mark>comet</mark> was seen.</p>" in html
+    assert "<h1><mark>Comet</mark> seen over the city</h1>" in html
+    assert "<title>Comet seen over the city \N{EN DASH} Newsarchive</title>" in html  # unmarked
     assert 'rel="prev"' in html
     assert 'Previous result: <span dir="auto">Another comet</span>' in html
     assert "Back to the results" in html
@@ -172,6 +179,9 @@ def test_article_page_escapes_a_hostile_body(client, db):
     assert "<script>alert" not in html
     assert "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>" in html
     assert "<p>&lt;b&gt;x&lt;/b&gt; <mark>cat</mark></p>" in html
+    hostile_title = make_article("<b>cat</b> & <i>dog</i>", "cat")
+    html = client.get(hostile_title.get_absolute_url() + "?q=cat").content.decode()
+    assert "<h1>&lt;b&gt;<mark>cat</mark>&lt;/b&gt; &amp; &lt;i&gt;dog&lt;/i&gt;</h1>" in html
 
 
 def test_article_page_query_count_is_bounded(client, corpus, django_assert_max_num_queries):
@@ -232,12 +242,26 @@ def test_date_archive_counts_per_month_and_day_in_utc(client, corpus):
     assert titles(client.get("/archive/2020/3/14/")) == ["Comet seen over the city"]
     assert client.get("/archive/2020/2/30/").status_code == 404
     assert client.get("/archive/2020/13/").status_code == 404
+    assert (
+        '<a href="/archive/2020/3/">March</a> \N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK} 14'
+        in client.get("/archive/2020/3/14/").content.decode()
+    )  # the breadcrumb names the month
+
+
+def test_archive_index_lists_the_years_that_have_visible_articles(client, corpus):
+    make_article("Stray date", "x", published_at=day(1, 1, 1))
+    make_article("Hidden old", "x", published_at=day(1950), is_hidden=True)
+    html = client.get("/archive/").content.decode()
+    years = re.findall(r'<li><a href="/archive/(\d+)/">', html)
+    assert years == ["2021", "2020", "2019", "1"]  # newest first; no empty years between
+    assert 'href="/archive/"' in client.get("/").content.decode()  # in the main navigation
 
 
 def test_browse_pages_run_a_bounded_number_of_queries(
     client, corpus, django_assert_max_num_queries
 ):
-    for url in ("/", "/sources/herald/", "/tags/space/", "/archive/2020/3/14/", "/archive/2020/"):
+    urls = ("/", "/sources/herald/", "/tags/space/", "/archive/2020/3/14/", "/archive/2020/")
+    for url in (*urls, "/archive/2020/3/", "/archive/", "/sources/", "/tags/"):
         with django_assert_max_num_queries(10):
             assert client.get(url).status_code == 200
 

@@ -170,12 +170,43 @@ def test_facets_count_the_current_query_and_link_to_add_and_remove(client, corpu
 
 def test_timeline_is_an_accessible_svg_of_links(client, corpus):
     html = client.get("/search/", {"q": "election"}).content.decode()
-    assert '<svg viewBox="0 0 100 100" preserveAspectRatio="none" role="img"' in html
+    assert '<svg viewBox="0 0 100 100" preserveAspectRatio="none" role="group"' in html
     assert '<title id="timeline-title">Matches per month' in html
     assert (
         'href="?q=election&amp;from=2019-05-01&amp;to=2019-05-31" aria-label="May 2019: 1 match"'
         in html
     )
+
+
+def test_timeline_bars_without_matches_are_drawn_but_are_no_links():
+    from articles.templatetags.archive_tags import timeline_chart
+
+    bars = [
+        {
+            "label": "2019",
+            "count": 3,
+            "href": "?from=2019-01-01",
+            "x": 0,
+            "width": 30,
+            "y": 10,
+            "height": 90,
+        },
+        {
+            "label": "2020",
+            "count": 0,
+            "href": "?from=2020-01-01",
+            "x": 33,
+            "width": 30,
+            "y": 100,
+            "height": 0,
+        },
+    ]
+    svg = str(timeline_chart(bars, "year"))
+    assert svg.count("<a ") == 1
+    assert 'aria-label="2019: 3 matches"' in svg
+    assert "?from=2020-01-01" not in svg
+    assert "<title>2020: 0</title>" in svg  # still drawn, and named by the chart's title
+    assert "2019: 3, 2020: 0</title>" in svg
 
 
 def test_pagination_and_a_page_past_the_end(client, db):

@@ -97,8 +97,10 @@ def facet_value(value: dict[str, Any], estimated: bool = False) -> SafeString:
 def timeline_chart(bars: list[dict[str, Any]], unit: str, estimated: bool = False) -> SafeString:
     """The matches per year or month as an SVG bar chart, each bar a link narrowing the dates.
 
-    Accessible without a mouse or sight: the chart's title lists every value, and each bar
-    is a link with a label. `bars` come from `views.timeline_bars` (geometry in 0-100 units).
+    Accessible without a mouse or sight: the chart is a labelled group (an image role would
+    hide its links from some screen readers) whose title lists every value, and each bar
+    with matches is a link with a label; an empty bar leads nowhere, so it is no tab stop.
+    `bars` come from `views.timeline_bars` (geometry in 0-100 units).
     """
     if not bars:
         return mark_safe("")
@@ -106,19 +108,24 @@ def timeline_chart(bars: list[dict[str, Any]], unit: str, estimated: bool = Fals
     values = ", ".join(f"{_escape(str(b['label']))}: {b['count']}" for b in bars)
     html = [
         '<figure class="timeline">\n  <svg viewBox="0 0 100 100" preserveAspectRatio="none" '
-        'role="img" aria-labelledby="timeline-title" focusable="false">\n    '
+        'role="group" aria-labelledby="timeline-title" focusable="false">\n    '
         f'<title id="timeline-title">Matches per {unit}'
         f"{' (estimated)' if estimated else ''}: {values}</title>\n"
     ]
     for bar in bars:
         label, count = _escape(str(bar["label"])), bar["count"]
+        rect = (
+            f'<rect class="bar" x="{bar["x"]}" y="{bar["y"]}" width="{bar["width"]}" '
+            f'height="{bar["height"]}"><title>{label}: {count}</title></rect>'
+        )
+        if not count:
+            html.append(f"    {rect}\n")
+            continue
         matches = "match" if count == 1 else "matches"
         html.append(
             f'    <a href="{_escape(bar["href"])}" aria-label="{label}: {count} {matches}">\n'
             f'      <rect class="hit-area" x="{bar["x"]}" y="0" width="{bar["width"]}" '
-            'height="100"></rect>\n'
-            f'      <rect class="bar" x="{bar["x"]}" y="{bar["y"]}" width="{bar["width"]}" '
-            f'height="{bar["height"]}"><title>{label}: {count}</title></rect>\n    </a>\n'
+            f'height="100"></rect>\n      {rect}\n    </a>\n'
         )
     first, last = _escape(str(bars[0]["label"])), _escape(str(bars[-1]["label"]))
     html.append(
