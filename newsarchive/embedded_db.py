@@ -62,8 +62,11 @@ def _ensure_database(host: str, name: str) -> None:
     with psycopg.connect(host=host, user="postgres", dbname="postgres", autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
-            # Another process may create it first.
-            with contextlib.suppress(psycopg.errors.DuplicateDatabase):
+            # Another process may create it first: DuplicateDatabase when its CREATE has
+            # committed, UniqueViolation (on pg_database's name index) when both run at once.
+            with contextlib.suppress(
+                psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation
+            ):
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
