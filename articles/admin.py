@@ -29,6 +29,7 @@ from django.utils.http import urlencode
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import merge
+from .counts import source_counts, tag_counts
 from .ingest.fingerprint import fingerprint
 from .languages import language_name
 from .models import (
@@ -46,6 +47,8 @@ from .search import languages_in_archive
 admin.site.site_header = "Newsarchive curation"
 admin.site.site_title = "Newsarchive admin"
 admin.site.index_title = "Curate the archive"
+# The navigation sidebar took a third of a laptop screen from the article list's columns.
+admin.site.enable_nav_sidebar = False
 
 # Up to this many rows the changelist counts exactly; beyond it the planner's estimate is shown.
 EXACT_COUNT_LIMIT = 10_000
@@ -166,13 +169,73 @@ class LanguageFilter(admin.SimpleListFilter):
         return queryset.filter(language="" if value == "-" else value)
 
 
+class _LargestFilter(admin.SimpleListFilter):
+    """The largest few tags or sources, and the one chosen: a list of all 2,000 tags of an
+    archive would fill the sidebar. Any other is one click away from its own admin list
+    (its article count links here with this same parameter)."""
+
+    shown = 25
+
+    def largest(self) -> list[Any]:
+        raise NotImplementedError
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        rows = self.largest()
+        choices = [(str(row.pk), row.name) for row in rows]
+        value = self.value()
+        if value and value not in {pk for pk, _ in choices} and value.isdigit():
+            chosen = self.model.objects.filter(pk=int(value)).first()  # type: ignore[attr-defined]
+            if chosen is not None:
+                choices.insert(0, (value, chosen.name))
+        return choices
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if not value:
+            return queryset
+        if not value.isdigit():
+            return queryset.none()
+        return queryset.filter(**{str(self.parameter_name): int(value)})
+
+
+class LargestTagsFilter(_LargestFilter):
+    title = "tag (largest)"
+    parameter_name = "tags__id__exact"
+    model = Tag
+
+    def largest(self) -> list[Any]:
+        return [tag for tag, _ in tag_counts(limit=self.shown)]
+
+
+class LargestSourcesFilter(_LargestFilter):
+    title = "source (largest)"
+    parameter_name = "source__id__exact"
+    model = Source
+
+    def largest(self) -> list[Any]:
+        return [source for source, _ in source_counts(limit=self.shown)]
+
+
 def _https_urls(field: Any, **kwargs: Any) -> Any:
     if isinstance(field, models.URLField):
         kwargs.setdefault("assume_scheme", "https")
     return field.formfield(**kwargs)
 
 
+class BodyField(forms.CharField):
+    """A body as the importer stores it: browsers send a textarea's lines ending in CRLF,
+    which made every save, even an untouched one, a change of the body in its history."""
+
+    widget = forms.Textarea
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value) or ""
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 class ArticleAdminForm(forms.ModelForm):
+    body = BodyField(required=False)
+
     class Meta:
         model = Article
         formfield_callback = _https_urls
@@ -278,7 +341,15 @@ class ArticleAdmin(SimpleHistoryAdmin):
     # Only orders an index can serve: sorting a million rows by title or source is a full sort.
     sortable_by = ["published"]
     list_display_links = ["title"]
-    list_filter = ["is_hidden", LanguageFilter, "source", "tags", "import_run"]
+    list_filter = [
+        "is_hidden",
+        LanguageFilter,
+        LargestSourcesFilter,
+        LargestTagsFilter,
+        "import_run",
+    ]
+    # Django's "Show counts" would count every filter choice over the whole archive.
+    show_facets = admin.ShowFacets.NEVER
     list_select_related = ["source"]
     list_per_page = 50
     # The box searches the full-text index (get_search_results); this only makes it appear.
@@ -346,6 +417,8 @@ class ArticleAdmin(SimpleHistoryAdmin):
             obj._change_reason = f"Restored version {version_id}"  # type: ignore[attr-defined]
         elif change and form.changed_data:
             obj._change_reason = merge.shorten("Edited: " + ", ".join(form.changed_data))  # type: ignore[attr-defined]
+        if change:
+            merge.record_baseline([obj.pk])  # an imported article's first edit keeps the original
         super().save_model(request, obj, form, change)
 
     # --- History: restoring a version restores its tags too -----------------------------

@@ -14,7 +14,9 @@ from .search import MAX_QUERY_CHARS, SORTS
 
 
 class SlugOrNameField(forms.Field):
-    """Repeatable parameter naming rows of `model` by slug or (any case) by name."""
+    """Repeatable parameter naming rows of `model` by slug, (any case) by name, or by an old
+    slug that redirects to it (a renamed or merged tag or source: bookmarks and feed
+    subscriptions keep working, and the page's links carry the current slug)."""
 
     widget = forms.MultipleHiddenInput
 
@@ -34,6 +36,7 @@ class SlugOrNameField(forms.Field):
                 or self.model.objects.annotate(lname=Lower("name"))
                 .filter(lname=name.lower())
                 .first()
+                or self.model.objects.filter(redirects__old_slug=name).first()
             )
             if row is None:
                 raise forms.ValidationError(f"No {self.model._meta.verbose_name} called “{name}”.")

@@ -29,6 +29,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
 
+from . import counts
 from .ingest import iter_records
 from .ingest.fingerprint import fingerprint
 from .ingest.records import ParsedArticle, ParseOptions, RecordError
@@ -411,6 +412,8 @@ class Importer:
             ImportRun.objects.filter(pk=self.run_row.pk).update(
                 created=F("created") + created, duplicates=F("duplicates") + duplicates
             )
+        if created:
+            counts.changed()  # the home page and /sources/, /tags/ count the new articles
         with self._lock:
             self.stats.created += created
             self.stats.duplicates += duplicates

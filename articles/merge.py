@@ -22,6 +22,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
+from . import counts
 from .models import Article, Source, SourceAlias, SourceRedirect, Tag, TagRedirect, unique_slug
 
 # simple-history's history_change_reason column is varchar(100).
@@ -62,38 +63,73 @@ def record_history(article_ids: Sequence[int], *, user: Any = None, reason: str 
     """
     if not article_ids:
         return 0
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    _snapshot(article_ids, "~", timezone.now(), user_id, shorten(reason), only_unrecorded=False)
+    return len(article_ids)
+
+
+IMPORTED_REASON = "As imported"
+
+
+def record_baseline(article_ids: Sequence[int]) -> None:
+    """Give articles that have no history yet an entry of how they are now, dated when they
+    were stored: called before a curator's first change, so it can be seen and undone.
+
+    `ingest` writes no history (that would double what an import writes), so an imported
+    article's first edit had nothing to compare with, and its imported text was lost.
+    """
+    if article_ids:
+        _snapshot(article_ids, "+", None, None, IMPORTED_REASON, only_unrecorded=True)
+
+
+def _snapshot(
+    article_ids: Sequence[int],
+    history_type: str,
+    when: Any,
+    user_id: int | None,
+    reason: str,
+    *,
+    only_unrecorded: bool,
+) -> None:
     history_model = Article.history.model
+    history_table = _q(history_model._meta.db_table)
     history_tags_model = apps.get_model("articles", "HistoricalArticle_tags")
     through = Article.tags.through
     columns = [_q(field.column) for field in history_model.tracked_fields]
-    column_list = ", ".join(columns)
+    column_list = ", ".join(f"a.{column}" for column in columns)
+    unrecorded = (
+        f"AND NOT EXISTS (SELECT 1 FROM {history_table} h WHERE h.id = a.id)"  # noqa: S608
+        if only_unrecorded
+        else ""
+    )
     sql = f"""
         WITH new_history AS (
-            INSERT INTO {_q(history_model._meta.db_table)}
-                ({column_list}, history_date, history_type, history_user_id, history_change_reason)
-            SELECT {column_list}, %s, '~', %s, %s
-            FROM {_q(Article._meta.db_table)}
-            WHERE id = ANY(%s)
+            INSERT INTO {history_table}
+                ({", ".join(columns)}, history_date, history_type, history_user_id,
+                 history_change_reason)
+            SELECT {column_list}, coalesce(%s::timestamptz, a.created_at), %s, %s, %s
+            FROM {_q(Article._meta.db_table)} a
+            WHERE a.id = ANY(%s) {unrecorded}
             RETURNING history_id, id
         )
         INSERT INTO {_q(history_tags_model._meta.db_table)} (id, article_id, tag_id, history_id)
         SELECT t.id, t.article_id, t.tag_id, h.history_id
         FROM {_q(through._meta.db_table)} t JOIN new_history h ON h.id = t.article_id
     """  # noqa: S608 -- identifiers come from model metadata, values are parameters
-    user_id = user.pk if user is not None and user.is_authenticated else None
     with connection.cursor() as cursor:
-        cursor.execute(sql, [timezone.now(), user_id, shorten(reason), list(article_ids)])
-    return len(article_ids)
+        cursor.execute(sql, [when, history_type, user_id, reason, list(article_ids)])
 
 
 def _change_links(sql: str, ids: list[int], tags: list[Tag], *, user: Any, reason: str) -> int:
     """Run one INSERT or DELETE on the article-tag table that returns the article ids it
     changed, and record a history entry for each of those articles."""
     with transaction.atomic():
+        record_baseline(ids)
         with connection.cursor() as cursor:
             cursor.execute(sql, [ids, [t.pk for t in tags]])
             changed = sorted({row[0] for row in cursor.fetchall()})
         record_history(changed, user=user, reason=f"{reason}: {_names(tags)}")
+        counts.changed()
     return len(changed)
 
 
@@ -137,6 +173,7 @@ def set_source(
     ids = _article_ids(articles)
     source_id = source.pk if source is not None else None
     with transaction.atomic():
+        record_baseline(ids)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
@@ -148,6 +185,7 @@ def set_source(
             )
             changed = sorted(row[0] for row in cursor.fetchall())
         record_history(changed, user=user, reason=f"Set source: {source or '(none)'}")
+        counts.changed()
     return len(changed)
 
 
@@ -157,6 +195,7 @@ def set_hidden(
     """Hide articles from every public page (or show them again); returns how many changed."""
     ids = _article_ids(articles)
     with transaction.atomic():
+        record_baseline(ids)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
@@ -168,6 +207,7 @@ def set_hidden(
             )
             changed = sorted(row[0] for row in cursor.fetchall())
         record_history(changed, user=user, reason="Hidden" if hidden else "Unhidden")
+        counts.changed()
     return len(changed)
 
 
@@ -191,6 +231,7 @@ def merge_tags(target: Tag, others: Iterable[Tag], *, user: Any = None) -> Merge
                 [other_ids],
             )
             changed = sorted(row[0] for row in cursor.fetchall())
+            record_baseline(changed)
             cursor.execute(
                 f"""
                 INSERT INTO {through} (article_id, tag_id)
@@ -207,6 +248,7 @@ def merge_tags(target: Tag, others: Iterable[Tag], *, user: Any = None) -> Merge
         )
         Tag.objects.filter(pk__in=other_ids).delete()
         record_history(changed, user=user, reason=f"Merged tags {_names(others)} into {target}")
+        counts.changed()
     return MergeResult(str(target), sorted(str(t) for t in others), len(changed))
 
 
@@ -222,6 +264,9 @@ def merge_sources(target: Source, others: Iterable[Source], *, user: Any = None)
     other_ids = [s.pk for s in others]
     with transaction.atomic():
         list(Source.objects.select_for_update().filter(pk__in=[target.pk, *other_ids]))
+        record_baseline(
+            list(Article.objects.filter(source_id__in=other_ids).values_list("pk", flat=True))
+        )
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
@@ -250,6 +295,7 @@ def merge_sources(target: Source, others: Iterable[Source], *, user: Any = None)
         )
         Source.objects.filter(pk__in=other_ids).delete()
         record_history(changed, user=user, reason=f"Merged sources {_names(others)} into {target}")
+        counts.changed()
     return MergeResult(str(target), sorted(str(s) for s in others), len(changed))
 
 

@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from django.core.cache import cache
 from django.core.paginator import EmptyPage, Paginator
 from django.db.models import Count, F
 from django.db.models.functions import ExtractDay, ExtractMonth
@@ -24,6 +23,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.html import escape
 
+from .counts import generation as counts_generation
+from .counts import source_counts, tag_counts
 from .filters import ArticleFilter
 from .languages import RTL_LANGUAGES, language_name
 from .models import Article, Source, SourceRedirect, Tag, TagRedirect
@@ -42,9 +43,6 @@ from .search import (
     select_ids,
 )
 
-# Site-wide counts per source and tag change only with imports and curation; they are
-# recomputed at most this often (seconds).
-COUNTS_TTL = 300
 # Parameters that define a search (everything but the page).
 SEARCH_PARAMS = ("q", "source", "tag", "language", "from", "to", "sort")
 FACET_NAMES = (("source", "Source"), ("tag", "Tag"), ("year", "Year"), ("language", "Language"))
@@ -68,62 +66,6 @@ def _listing(base: Any, request: HttpRequest) -> SearchResults:
         raise Http404(str(exc)) from exc
 
 
-def source_counts(limit: int | None = None) -> list[tuple[Source, int]]:
-    """The sources with their numbers of visible articles, largest first (cached).
-
-    Counted over the narrow (source, published_at) index: no join with the wide rows.
-    """
-    every = Article.objects.filter(source__isnull=False).values("source_id")
-    return _visible_counts(
-        f"articles:source_counts:{limit}",
-        every,
-        every.filter(is_hidden=True),
-        "source_id",
-        Source.objects.all(),
-        limit,
-    )
-
-
-def tag_counts(limit: int | None = None) -> list[tuple[Tag, int]]:
-    """The tags with their numbers of visible articles, largest first (cached).
-
-    Counted on the article-tag table alone.
-    """
-    through = Article.tags.through.objects.values("tag_id")
-    return _visible_counts(
-        f"articles:tag_counts:{limit}",
-        through,
-        through.filter(article__is_hidden=True),
-        "tag_id",
-        Tag.objects.all(),
-        limit,
-    )
-
-
-def _visible_counts(
-    key: str, every: Any, hidden: Any, column: str, named: Any, limit: int | None
-) -> list[Any]:
-    """Counts per `column` of all rows minus the few hidden articles' rows, named, cached.
-
-    The home page's top few are cached under their own key: unpickling thousands of
-    rows on every request would cost more than the page itself.
-    """
-    rows = cache.get(key)
-    if rows is None:
-        total = _counts(every.annotate(n=Count("*")).order_by(), column)
-        minus = _counts(hidden.annotate(n=Count("*")).order_by(), column)
-        by_id = {pk: n - minus.get(pk, 0) for pk, n in total.items() if n > minus.get(pk, 0)}
-        objects = named.filter(pk__in=by_id).only("name", "slug")
-        rows = sorted(((o, by_id[o.pk]) for o in objects), key=lambda r: (-r[1], r[0].name))
-        rows = rows[:limit]
-        cache.set(key, rows, COUNTS_TTL)
-    return rows
-
-
-def _counts(grouped: Any, key: str) -> dict[int, int]:
-    return {row[key]: row["n"] for row in grouped}
-
-
 # Enough for a newcomer's `make run` to list every bundled sample on the first page.
 HOME_ARTICLES = 40
 
@@ -132,13 +74,14 @@ def home(request: HttpRequest) -> HttpResponse:
     newest = list(
         Article.objects.visible().newest_first().values_list("pk", flat=True)[:HOME_ARTICLES]
     )
+    current = counts_generation()
     return render(
         request,
         "articles/home.html",
         {
             "articles": fetch_articles(newest, None),
-            "sources": source_counts(limit=12),
-            "tags": tag_counts(limit=24),
+            "sources": source_counts(limit=12, generation=current),
+            "tags": tag_counts(limit=24, generation=current),
         },
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -110,6 +111,26 @@ def test_filters_by_source_tag_language_hidden_and_import_run(editor_client):
     assert titles(import_run__id__exact=run.pk) == ["English BBC"]
     html = editor_client.get(ARTICLES).content.decode()
     assert "Arabic" in html and "?language=ar" in html
+
+
+def test_the_tag_and_source_filters_offer_the_largest_few_and_the_chosen_one(editor_client):
+    from django.core.cache import cache
+
+    from articles.admin import LargestTagsFilter
+
+    cache.clear()  # the site-wide tag counts are cached
+    for n in range(LargestTagsFilter.shown + 5):
+        make_article(f"Story {n}", tags=[f"tag {n:02d}"] + ["big"] * (n < 3))
+    small = Tag.objects.get(name="tag 29")
+    html = editor_client.get(ARTICLES).content.decode()
+    offered = re.findall(r'\?tags__id__exact=(\d+)"', html)
+    assert len(offered) == LargestTagsFilter.shown
+    assert str(Tag.objects.get(name="big").pk) == offered[0]
+    assert str(small.pk) not in offered
+    chosen = editor_client.get(ARTICLES, {"tags__id__exact": small.pk}).content.decode()
+    assert result_titles(editor_client.get(ARTICLES, {"tags__id__exact": small.pk})) == ["Story 29"]
+    assert "tag 29" in chosen
+    assert "Show counts" not in html  # no exact count per choice over the whole archive
 
 
 def test_date_hierarchy_lists_the_years_with_articles(editor_client):

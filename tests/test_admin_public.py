@@ -90,6 +90,45 @@ def test_merged_tags_old_urls_redirect_to_the_target_which_lists_their_articles(
     assert list(article.tags.values_list("name", flat=True)) == ["Climate"]
 
 
+def test_old_slugs_of_merged_or_renamed_tags_and_sources_still_filter_searches(curator, client):
+    keep, gone = make_tag("Climate"), make_tag("Global warming")
+    bbc, bbc_news = make_source("BBC"), make_source("BBC News")
+    make_article("Glaciers retreat", tags=[gone], source=bbc_news)
+    run_action(curator, "tag", "merge_tags", [keep, gone], apply="yes", target=keep.pk)
+    run_action(curator, "source", "merge_sources", [bbc, bbc_news], apply="yes", target=bbc.pk)
+    # A bookmarked search, an API client and a feed subscription from before the merges:
+    params = {"q": "glaciers", "tag": gone.slug, "source": bbc_news.slug}
+    page = client.get(reverse("articles:search"), params)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Glaciers retreat" in html
+    assert f"tag={keep.slug}" in html and f"tag={gone.slug}" not in html  # links: current slug
+    api = client.get(reverse("articles:api_search"), params)
+    assert [r["title"] for r in api.json()["results"]] == ["Glaciers retreat"]
+    assert client.get(reverse("articles:search_feed"), params).status_code == 200
+
+
+def test_public_counts_follow_a_merge_and_a_hide_at_the_next_request(
+    curator, client, django_capture_on_commit_callbacks
+):
+    keep, gone = make_tag("Climate"), make_tag("Global warming")
+    bbc = make_source("BBC")
+    glaciers = make_article("Glaciers retreat", tags=[gone], source=bbc)
+    make_article("Seas rise", tags=[keep], source=bbc)
+    with django_capture_on_commit_callbacks(execute=True):  # the factory's saves commit
+        pass
+    assert "Global warming" in client.get("/tags/").content.decode()  # now cached
+    with django_capture_on_commit_callbacks(execute=True):
+        run_action(curator, "tag", "merge_tags", [keep, gone], apply="yes", target=keep.pk)
+    tags = client.get("/tags/").content.decode()
+    assert "Global warming" not in tags
+    assert '<span class="n">2</span>' in tags
+    with django_capture_on_commit_callbacks(execute=True):
+        run_action(curator, "article", "hide", [glaciers])
+    home = client.get("/").content.decode()
+    assert '<a href="/sources/bbc/">BBC</a> <span class="n">1</span>' in home
+
+
 def test_merged_sources_old_urls_redirect(curator, client):
     keep, gone = make_source("BBC"), make_source("BBC News")
     make_article("Election night", source=gone)

@@ -146,3 +146,83 @@ def test_the_history_of_an_article_whose_old_tag_was_merged_away_still_renders(c
     )
     assert revert.status_code == 200
     assert list(revert.context["adminform"].form.initial["tags"]) == []
+
+
+def _imported(title: str = "Ferry returns", body: str = "Line one.\n\nLine two.", **extra):
+    """An article stored by the importer, which writes no history of its own."""
+    from articles.importer import Importer, start_run
+    from articles.ingest.records import ParsedArticle
+
+    record = ParsedArticle(
+        title=title,
+        body=body,
+        published_at=None,
+        source="Harbour Times",
+        url=None,
+        language="en",
+        tags=("Transport",),
+        origin="dump.jsonl",
+        line=1,
+        **extra,
+    )
+    Importer(start_run(["dump.jsonl"], {}, dry_run=False)).run([record])
+    article = Article.objects.get(title=title)
+    assert entries(article) == []
+    return article
+
+
+def test_an_imported_articles_first_edit_keeps_the_imported_version_to_compare_and_restore(
+    client, editor
+):
+    article = _imported()
+    url = reverse("admin:articles_article_change", args=[article.pk])
+    client.post(url, form_data(article, title="Ferry returns at last"))
+    imported, edited = entries(article)
+    assert imported.history_type == "+"
+    assert imported.history_change_reason == merge.IMPORTED_REASON
+    assert imported.title == "Ferry returns"
+    assert imported.history_date == article.created_at
+    assert [t.tag.name for t in imported.tags.all()] == ["Transport"]
+    assert edited.title == "Ferry returns at last"
+    html = client.get(history_url(article)).content.decode()
+    assert re.search(r"<strong>Title:</strong>\s*Ferry returns\s*&nbsp;&rarr;", html)
+    # Restoring the imported version brings the original title back.
+    restore = reverse(
+        "admin:articles_article_simple_history", args=[article.pk, imported.history_id]
+    )
+    client.post(restore, form_data(article, title="Ferry returns"))
+    article.refresh_from_db()
+    assert article.title == "Ferry returns"
+
+
+def test_a_bulk_action_or_merge_on_imported_articles_records_their_imported_version_once(
+    client, editor
+):
+    article = _imported()
+    merge.add_tags([article.pk], [make_tag("Harbours")], user=editor)
+    merge.set_hidden([article.pk], True, user=editor)
+    merge.merge_tags(make_tag("Ferries"), [article.tags.get(name="Harbours")], user=editor)
+    reasons = [e.history_change_reason for e in entries(article)]
+    assert reasons == [
+        merge.IMPORTED_REASON,
+        "Added tags: Harbours",
+        "Hidden",
+        "Merged tags Harbours into Ferries",
+    ]
+    assert [t.tag.name for t in entries(article)[0].tags.all()] == ["Transport"]
+
+
+def test_saving_an_untouched_body_from_a_browser_changes_nothing(client, editor):
+    article = _imported(body="Line one.\n\nLine two.")
+    url = reverse("admin:articles_article_change", args=[article.pk])
+    # A browser's textarea sends its lines ending in CRLF.
+    client.post(url, form_data(article, body="Line one.\r\n\r\nLine two."))
+    article.refresh_from_db()
+    assert article.body == "Line one.\n\nLine two."
+    *_, saved = entries(article)
+    assert saved.history_change_reason is None  # no field changed
+    edited = "Line one.\r\n\r\nLine two, corrected."
+    client.post(url, form_data(article, body=edited))
+    article.refresh_from_db()
+    assert article.body == "Line one.\n\nLine two, corrected."
+    assert entries(article)[-1].history_change_reason == "Edited: body"
