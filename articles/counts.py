@@ -110,7 +110,9 @@ def _counts(grouped: Any, key: str) -> dict[int, int]:
 
 
 def _on_change(sender: Any, **kwargs: Any) -> None:
-    changed()
+    # m2m_changed fires before and after each change of tag links: count the change once.
+    if not kwargs.get("action", "post_").startswith("pre_"):
+        changed()
 
 
 def connect_signals() -> None:
