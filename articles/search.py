@@ -463,18 +463,19 @@ def mark_hits(text: str) -> SafeString:
 # ranked in full; large ones show "about N", rank only the newest RANK_WINDOW matches
 # (reached through the date index) and compute facets on a sample of the matches.
 
-# Estimated matches up to which the count is exact (rare and mid queries: a mid term
-# matches ~0.5% of the archive, 5,000 of a million). Since each word is parsed once per
-# distinct stemming, the estimate is close to the truth; the exact path re-runs the match
-# for the count, the ranking and the facets, ~0.25 s each for 8,500 matches with a tag
-# filter at 200,000 articles, so it stops here.
-EXACT_COUNT_LIMIT = 5_000
+# Estimated matches up to which the count is exact. A mid term
+# matches ~0.5% of the archive, 5,000 of a million, and the planner's estimate of one runs a
+# few percent either side (5,127 for exactly 5,000 at 1,000,000): the limit sits at twice
+# that, so a mid term never tips onto the estimated path, where its count would be "about"
+# and only its newest 1,000 matches ranked (missing its two best at 1,000,000). Answered
+# exactly, that search was no slower: 34-48 ms against 40-59 (docs/benchmarks.md).
+EXACT_COUNT_LIMIT = 10_000
 # Estimated matches up to which every match is ranked (over the inline rank_vector).
-RANK_ALL_LIMIT = 5_000
+RANK_ALL_LIMIT = 10_000
 # The same for phrase queries, whose matches are each re-checked against the full vector.
 RANK_ALL_LIMIT_PHRASE = 2_000
 # How many times a phrase's estimate may exceed the exact limit (see `exact_limit`).
-PHRASE_ESTIMATE_FACTOR = 4
+PHRASE_ESTIMATE_FACTOR = 2
 # Above that, about the newest this many matches are ranked.
 RANK_WINDOW = 1_000
 # Facets read at most about this many matching rows (more: a sample of id ranges).

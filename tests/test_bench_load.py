@@ -16,7 +16,7 @@ from articles.bench import load
 from articles.bench.corpus import CorpusSpec, write_jsonl
 from articles.bench.peers import Fts5Peer, TantivyPeer, fts5_available, tantivy_available
 from articles.bench.queries import Filters, Query, with_variants
-from articles.bench.report import ratio
+from articles.bench.report import add_ratios, markdown, ratio, table
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -107,6 +107,57 @@ def test_percentile_interpolates() -> None:
     assert load.percentile([1.0, 2.0, 3.0, 4.0, 5.0], 50) == 3.0
     assert load.percentile([1.0, 2.0], 95) == pytest.approx(1.95)
     assert ratio(50.0, 10.0) == 5.0 and ratio(None, 1.0) is None
+
+
+def _search_row(label: str, query_class: str, exact: int, shown: int, p95: float) -> dict:
+    timing = {"p50_ms": p95 / 2, "p95_ms": p95, "first_ms": p95}
+    return {
+        "label": label,
+        "class": query_class,
+        "matches_exact": exact,
+        "count_shown": shown,
+        "page": timing,
+        "api": timing,
+    }
+
+
+def test_a_fast_mid_search_with_an_estimated_count_misses_its_target() -> None:
+    """Issue 6: rare and mid counts are exact; "about N" is for broad searches only."""
+    results = {
+        "corpus": {
+            "articles": 1000,
+            "words_per_article": 600,
+            "sources": 2,
+            "tags": 3,
+            "languages": {"en": 1000},
+        },
+        "machine": {
+            "nproc": 2,
+            "memory": "24 GiB",
+            "postgresql": "16",
+            "server": "embedded",
+            "cpu": "test",
+        },
+        "searches": [
+            _search_row("mid", "mid", 5000, 5127, 20.0),
+            _search_row("rare", "rare", 52, 52, 20.0),
+            _search_row("common", "common", 120_529, 120_427, 90.0),
+        ],
+    }
+    add_ratios(results)
+    mid, rare, common = results["searches"]
+    assert not mid["meets_target"] and not mid["count_as_required"]
+    assert rare["meets_target"] and common["meets_target"]
+    for text in (table(results), markdown(results)):
+
+        def line(label: str, text: str = text) -> str:
+            return next(
+                row for row in text.splitlines() if row.removeprefix("| ").startswith(label + " ")
+            )
+
+        assert "COUNT NOT EXACT" in line("mid")
+        assert "COUNT NOT EXACT" not in line("rare") and "ok" in line("rare")
+        assert "ok" in line("common")
 
 
 def test_each_query_is_written_for_every_engine() -> None:
