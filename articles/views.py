@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.paginator import EmptyPage, Paginator
-from django.db.models import Count, F
+from django.db.models import Count
 from django.db.models.functions import ExtractDay, ExtractMonth
 from django.http import (
     Http404,
@@ -28,6 +28,7 @@ from .counts import source_counts, tag_counts
 from .filters import ArticleFilter
 from .languages import RTL_LANGUAGES, language_name
 from .models import Article, Source, SourceRedirect, Tag, TagRedirect
+from .related import related_ids
 from .search import (
     MAX_PAGES,
     PAGE_SIZE,
@@ -396,29 +397,13 @@ def _neighbours(request: HttpRequest, article: Article) -> dict[str, Any]:
     return out
 
 
-# How many related articles an article page shows, and how many candidates it looks at.
+# How many related articles an article page shows.
 RELATED = 5
-RELATED_CANDIDATES = 300
 
 
 def related_articles(article: Article, tag_ids: list[int]) -> list[Article]:
     """Articles sharing the most tags with this one (else its title's words): bounded work."""
-    through = Article.tags.through
-    ids: list[int] = []
-    if tag_ids:
-        candidates = list(
-            through.objects.filter(tag_id__in=tag_ids)
-            .exclude(article_id=article.pk)
-            .values_list("article_id", flat=True)[:RELATED_CANDIDATES]
-        )
-        ids = list(
-            Article.objects.visible()
-            .filter(pk__in=candidates, tags__in=tag_ids)
-            .values("id")
-            .annotate(shared=Count("id"))
-            .order_by("-shared", F("published_at").desc(nulls_last=True), "-id")
-            .values_list("id", flat=True)[:RELATED]
-        )
+    ids = related_ids(article.pk, tag_ids, RELATED)
     if not ids:
         words = sorted({w for w in article.title.split() if len(w) > 3}, key=len, reverse=True)
         query = archive_query(" or ".join(words[:6])) if words else None
