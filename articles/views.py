@@ -33,6 +33,7 @@ from .search import (
     MAX_PAGES,
     PAGE_SIZE,
     PageNotFound,
+    SearchFilters,
     SearchResults,
     archive_query,
     default_sort,
@@ -40,6 +41,7 @@ from .search import (
     fetch_articles,
     headline_expression,
     mark_hits,
+    narrowed,
     run_search,
     select_ids,
 )
@@ -94,15 +96,28 @@ def bind_search(request: HttpRequest) -> ArticleFilter:
     return ArticleFilter(request.GET, queryset=Article.objects.visible())
 
 
+def search_filters(filterset: ArticleFilter) -> SearchFilters:
+    """The source, tag and date filters of a bound, valid ArticleFilter, for the index."""
+    data = filterset.form.cleaned_data
+    return SearchFilters(
+        sources=tuple(s.pk for s in data.get("source") or []),
+        tags=tuple(t.pk for t in data.get("tag") or []),
+        dates=(data.get("from"), data.get("to")),
+    )
+
+
 def search_from(filterset: ArticleFilter, **options: Any) -> SearchResults:
     """Run the search a bound, valid ArticleFilter describes (page, API, feed, export)."""
     data = filterset.form.cleaned_data
+    filters = search_filters(filterset)
     return run_search(
         filterset.qs,
         data.get("q") or "",
         sort=data.get("sort") or "",
         page=data.get("page") or 1,
-        dates=(data.get("from"), data.get("to")),
+        dates=filters.dates,
+        sources=filters.sources,
+        tags=filters.tags,
         **options,
     )
 
@@ -371,7 +386,12 @@ def _neighbours(request: HttpRequest, article: Article) -> dict[str, Any]:
     if query is None and sort == "relevance":
         sort = "newest"
     start = max(pos - 1, 0)
-    ids, _ = select_ids(matches, query, sort, estimate_rows(matches.values("id")), start, 3)
+    # As run_search pages them: the same estimate, window and filter terms.
+    filters = search_filters(filterset)
+    estimate = estimate_rows(matches.values("id"))
+    if query is not None:
+        matches = narrowed(matches, filters.terms())
+    ids, _ = select_ids(matches, query, sort, estimate, start, 3, dates=filters.dates)
     i = pos - start
     if i >= len(ids) or ids[i] != article.pk:
         return {}  # the results changed since the link was made

@@ -64,20 +64,28 @@ def make_superuser(username: str = "boss", password: str = "pw") -> Any:
 
 
 def bulk_articles(
-    count: int, *, title: str = "Filler {i}", body: str = "Ordinary words.", **fields: object
+    count: int,
+    *,
+    title: str = "Filler {i}",
+    body: str = "Ordinary words.",
+    published: list[datetime] | None = None,
+    **fields: object,
 ) -> list[Article]:
-    """`count` articles in one INSERT (fingerprints computed here, as save() would)."""
+    """`count` articles in one INSERT (fingerprints computed here, as save() would);
+    `published` gives each its own date."""
     from articles.ingest.fingerprint import fingerprint
 
     rows = []
     for i in range(count):
         text = title.format(i=i)
+        dated: dict[str, Any] = {"published_at": published[i]} if published else {}
         rows.append(
             Article(
                 title=text,
                 slug=f"filler-{i}",
                 body=body,
                 fingerprint=fingerprint(text, body),
+                **dated,
                 **fields,
             )
         )

@@ -134,10 +134,11 @@ def test_migrations_are_committed():
 
 
 def test_the_migration_installs_the_trigger_search_py_defines():
-    from articles.search import vector_trigger_sql
+    from articles.search import filter_terms_sql, vector_trigger_sql
 
-    migration = next((ROOT / "articles" / "migrations").glob("0003_*.py")).read_text()
+    migration = next((ROOT / "articles" / "migrations").glob("0008_*.py")).read_text()
     assert vector_trigger_sql().strip() in migration
+    assert filter_terms_sql().strip() in migration
 
 
 @pytest.mark.django_db
@@ -145,13 +146,13 @@ def test_hiding_an_article_does_not_recompute_its_vectors_but_an_edit_does():
     article = make_article("Quiet title", "Calm words.")
     type(article).objects.filter(pk=article.pk).update(is_hidden=True)
     with connection.cursor() as cursor:
-        # A plain UPDATE of another column leaves the trigger asleep...
+        # A plain UPDATE of another column parses nothing: a sentinel vector survives it...
         cursor.execute(
-            "UPDATE articles_article SET search_vector = NULL WHERE id = %s", [article.pk]
+            "UPDATE articles_article SET search_vector = 'sentinel' WHERE id = %s", [article.pk]
         )
         cursor.execute("UPDATE articles_article SET is_hidden = false WHERE id = %s", [article.pk])
         cursor.execute("SELECT search_vector FROM articles_article WHERE id = %s", [article.pk])
-        assert cursor.fetchone()[0] is None
+        assert cursor.fetchone()[0] == "'sentinel'"
     # ...while saving an edit recomputes both vectors.
     article.body = "Thunderous words."
     article.save()
