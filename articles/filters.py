@@ -92,20 +92,30 @@ class ArticleFilter(django_filters.FilterSet):
         # q, sort and page shape the search itself (run_search), not the base queryset.
         return queryset
 
+    # With words to search, the search index answers the source, tag and date filters
+    # (search.SearchFilters): here they become row tests (models.row_test), not indexes.
+
+    def _indexed(self) -> bool:
+        return not (self.form.cleaned_data.get("q") or "").strip()
+
     def filter_source(self, queryset: ArticleQuerySet, name: str, value: Any) -> ArticleQuerySet:
-        return queryset.from_sources(value) if value else queryset
+        return queryset.from_sources(value, indexed=self._indexed()) if value else queryset
 
     def filter_tag(self, queryset: ArticleQuerySet, name: str, value: Any) -> ArticleQuerySet:
-        return queryset.tagged(*value) if value else queryset
+        return queryset.tagged(*value, indexed=self._indexed()) if value else queryset
 
     def filter_language(self, queryset: ArticleQuerySet, name: str, value: Any) -> ArticleQuerySet:
         return queryset.in_language(value) if value else queryset
 
     def filter_from(self, queryset: ArticleQuerySet, name: str, value: Any) -> ArticleQuerySet:
-        return queryset.published_between(value, None) if value else queryset
+        if not value:
+            return queryset
+        return queryset.published_between(value, None, indexed=self._indexed())
 
     def filter_to(self, queryset: ArticleQuerySet, name: str, value: Any) -> ArticleQuerySet:
-        return queryset.published_between(None, value) if value else queryset
+        if not value:
+            return queryset
+        return queryset.published_between(None, value, indexed=self._indexed())
 
     def error_message(self) -> str:
         """The form's errors as one sentence a reader can act on."""

@@ -270,7 +270,7 @@ def search_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     sort = filterset.form.cleaned_data.get("sort") or "newest"
     matches = filterset.qs
     if q.strip():
-        matches = matches.matching(q)
+        matches = narrowed(matches.matching(q), search_filters(filterset).terms())
     ordered = matches.oldest_first() if sort == "oldest" else matches.newest_first()
     rows = ordered.for_listing().prefetch_related("tags")[:EXPORT_LIMIT]
     base_url = request.build_absolute_uri("/")[:-1]

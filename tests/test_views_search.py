@@ -143,6 +143,38 @@ def test_filters_combine_with_a_query(client, corpus):
     assert result_titles(response) == ["Election results announced"]
 
 
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"source": "evening-post"}, ["Élections municipales", "Storm hits the coast"]),
+        (
+            {"source": ["evening-post", "daily-times"]},
+            ["Élections municipales", "Storm hits the coast", "Election results announced"],
+        ),
+        ({"tag": "politics"}, ["Storm hits the coast", "Election results announced"]),
+        ({"tag": ["Politics", "weather"]}, ["Storm hits the coast"]),
+        ({"from": "2020-03-01"}, ["Élections municipales", "Storm hits the coast"]),
+        ({"to": "2020-02-29"}, ["Election results announced", "الانتخابات البرلمانية"]),
+        ({"from": "2019-05-02", "to": "2019-05-02"}, ["Election results announced"]),
+        ({"from": "2019-05-03", "to": "2020-02-29"}, []),
+        (
+            {"source": "evening-post", "tag": "politics", "to": "2021-01-01"},
+            ["Storm hits the coast"],
+        ),
+    ],
+)
+def test_each_filter_narrows_a_query_exactly(client, corpus, params, expected):
+    # The search index answers these filters with its filter terms, the rows with their
+    # columns: both must agree, at every date edge.
+    query = "election or élections or الانتخابات or storm"
+    response = client.get("/search/", {"q": query, "sort": "newest", **params})
+    assert response.status_code == 200
+    assert result_titles(response) == expected
+    api = client.get("/api/search", {"q": query, "sort": "newest", **params}).json()
+    assert [r["title"] for r in api["results"]] == expected
+    assert api["count"] == len(expected)
+
+
 def test_sort_by_date(client, corpus):
     newest = client.get("/search/", {"q": "election", "sort": "newest"})
     oldest = client.get("/search/", {"q": "election", "sort": "oldest"})
