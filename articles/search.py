@@ -557,8 +557,12 @@ RANK_ALL_LIMIT_PHRASE = 2_000
 # Estimated candidates (articles holding a phrase's words anywhere) up to which a phrase is
 # answered exactly; each candidate's full vector is read to check the words' order.
 EXACT_PHRASE_CANDIDATES = 4_000
-# Above that, about the newest this many matches are ranked.
+# Above that, about the newest this many matches are ranked: the matches of the last months
+# that should hold twice as many (a phrase's, one in about seven of its candidates).
 RANK_WINDOW = 1_000
+# Fewer matches than this in those months (an estimate far too high, matches concentrated
+# in the past) and more months are tried.
+MIN_WINDOW = RANK_WINDOW // 8
 # Facets read at most about this many matching rows (more: a sample bucket's).
 FACET_SAMPLE_ROWS = 5_000
 # Values shown per facet (one more is fetched to know whether there are more).
@@ -638,15 +642,6 @@ def estimate_rows(qs: Any) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def table_rows() -> int:
-    """The planner's count of article rows (pg_class.reltuples: no scan)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT reltuples::bigint FROM pg_class WHERE oid = 'articles_article'::regclass"
-        )
-        return max(0, int(cursor.fetchone()[0]))
-
-
 def rank_all_limit(query: Any) -> int:
     """Up to how many estimated matches every match is ranked (else the newest window).
 
@@ -697,7 +692,7 @@ def select_ids(
             ids, found = _ids_and_total(
                 recent.values("id", "published_at", "rank"), order, offset, limit
             )
-            if found >= RANK_WINDOW // 4:
+            if found >= MIN_WINDOW:
                 return ids, found
         if getattr(query, "has_phrase", False):
             return _rank_newest_matches(matches, query, order, offset, limit), RANK_WINDOW
@@ -823,14 +818,10 @@ class SearchFilters:
 
 
 def archive_date_span() -> tuple[date, date] | None:
-    """The first and last UTC days with a published article (two probes of the date index)."""
-    from .models import Article
-
-    dated = Article.objects.filter(published_at__isnull=False).values_list(
-        "published_at", flat=True
-    )
-    first = dated.order_by(F("published_at").asc(nulls_first=True)).first()
-    last = dated.order_by(F("published_at").desc(nulls_last=True)).first()
+    """The first and last UTC days with a published article (both ends of the date index)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT min(published_at), max(published_at) FROM articles_article")
+        first, last = cursor.fetchone()
     if first is None or last is None:
         return None
     return first.astimezone(UTC).date(), last.astimezone(UTC).date()
@@ -893,13 +884,12 @@ def _recent_cutoff(wanted: int, estimate: int, dates: DateRange = (None, None)) 
     """
     from .models import Article
 
-    rows = table_rows()
+    rows, bounds = _date_statistics()
     if not rows or not estimate:
         return None
     share = wanted / estimate  # of the matching rows, newest first
     if share >= 1:
         return None
-    bounds = _date_histogram()
     if len(bounds) >= 2:
         start, end = dates
         low = _histogram_position(bounds, _day_start(start)) if start else 0.0
@@ -936,16 +926,19 @@ def _histogram_position(bounds: list[Any], moment: datetime) -> float:
     return (i + (moment - bounds[i]) / (bounds[i + 1] - bounds[i])) / (len(bounds) - 1)
 
 
-def _date_histogram() -> list[Any]:
-    """pg_stats' equal-population bounds of published_at, oldest first (empty if none)."""
+def _date_statistics() -> tuple[int, list[Any]]:
+    """The planner's article count and its equal-population bounds of published_at,
+    oldest first (empty without statistics), in one round trip; no scan."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT histogram_bounds::text::timestamptz[] FROM pg_stats "
+            "SELECT (SELECT reltuples::bigint FROM pg_class "
+            "WHERE oid = 'articles_article'::regclass), "
+            "(SELECT histogram_bounds::text::timestamptz[] FROM pg_stats "
             "WHERE schemaname = current_schema() AND tablename = 'articles_article' "
-            "AND attname = 'published_at'"
+            "AND attname = 'published_at')"
         )
-        row = cursor.fetchone()
-    return list(row[0]) if row and row[0] else []
+        rows, bounds = cursor.fetchone()
+    return max(0, int(rows or 0)), list(bounds or [])
 
 
 def _ids_and_total(inner: Any, order_sql: str, offset: int, limit: int) -> tuple[list[int], int]:
@@ -1262,7 +1255,7 @@ def _window_and_facet_sample(
             facets=True,
         )
     assert facet_rows is not None
-    if found < RANK_WINDOW // 4:
+    if found < MIN_WINDOW:
         return [], None, facet_rows
     return ids, found, facet_rows
 
@@ -1293,9 +1286,9 @@ _FACET_SQL = (
 
 
 def facet_sample_rows(query: Any) -> int:
-    """How many matching rows facets read at most: a quarter for phrases, whose rows are
-    each re-checked against the full vector."""
-    return FACET_SAMPLE_ROWS // (4 if getattr(query, "has_phrase", False) else 1)
+    """How many matching rows facets read at most: an eighth for phrases, whose estimate
+    counts candidates (the words anywhere), each re-checked against its full vector."""
+    return FACET_SAMPLE_ROWS // (8 if getattr(query, "has_phrase", False) else 1)
 
 
 def _sampled_facet_rows(matches: Any, level: int) -> list[tuple]:

@@ -140,6 +140,7 @@ def test_broad_queries_rank_the_last_months_and_count_and_facet_a_sample(
     monkeypatch.setattr(search, "EXACT_COUNT_LIMIT", 5)
     monkeypatch.setattr(search, "RANK_ALL_LIMIT", 5)
     monkeypatch.setattr(search, "RANK_WINDOW", 10)
+    monkeypatch.setattr(search, "MIN_WINDOW", 2)
     monkeypatch.setattr(search, "FACET_SAMPLE_ROWS", 200)
     reports(800)
     make_article("Election special", "election", published_at=day(1990))  # oldest: outside
@@ -398,6 +399,7 @@ def test_a_date_range_search_ranks_a_window_inside_the_range_without_walking(mon
     monkeypatch.setattr(search, "EXACT_COUNT_LIMIT", 5)
     monkeypatch.setattr(search, "RANK_ALL_LIMIT", 5)
     monkeypatch.setattr(search, "RANK_WINDOW", 4)
+    monkeypatch.setattr(search, "MIN_WINDOW", 1)
     monkeypatch.setattr(search, "FACET_SAMPLE_ROWS", 10)
     for i in range(80):
         make_article(
