@@ -105,6 +105,45 @@ def _visible_counts(
     return rows
 
 
+# Above this many, a page says "about N" (search.EXACT_COUNT_LIMIT) and counts nothing.
+EXACT_ARTICLES = 10_000
+
+
+def source_articles(source_id: int) -> int | None:
+    """The visible articles of one source, exactly, or None above EXACT_ARTICLES: an
+    index-only count of its rows in the (source, published_at) index, less its few hidden
+    ones (the partial hidden index)."""
+    return _count_minus_hidden(
+        "SELECT 1 FROM articles_article WHERE source_id = %(id)s",
+        "SELECT count(*) FROM articles_article WHERE source_id = %(id)s AND is_hidden",
+        source_id,
+    )
+
+
+def tag_articles(tag_id: int) -> int | None:
+    """The visible articles carrying one tag, exactly, or None above EXACT_ARTICLES: an
+    index-only count of its links in the (tag, article) index, less its few hidden
+    articles. The tag page then reads no 8,000 article rows to say how many there are
+    (12 ms at 1,000,000 articles)."""
+    through = Article.tags.through._meta.db_table
+    return _count_minus_hidden(
+        f"SELECT 1 FROM {through} WHERE tag_id = %(id)s",  # noqa: S608
+        f"SELECT count(*) FROM {through} t JOIN articles_article a ON a.id = t.article_id "  # noqa: S608
+        "WHERE t.tag_id = %(id)s AND a.is_hidden",
+        tag_id,
+    )
+
+
+def _count_minus_hidden(rows: str, hidden: str, pk: int) -> int | None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT count(*) FROM ({rows} LIMIT %(limit)s) r), ({hidden})",  # noqa: S608
+            {"id": pk, "limit": EXACT_ARTICLES + 1},
+        )
+        every, hidden_count = cursor.fetchone()
+    return None if every > EXACT_ARTICLES else int(every - hidden_count)
+
+
 def _counts(grouped: Any, key: str) -> dict[int, int]:
     return {row[key]: row["n"] for row in grouped}
 

@@ -863,14 +863,15 @@ def recent_matches(
     cutoff = _recent_cutoff(wanted, estimate, dates)
     if cutoff is None:
         return None
-    span = archive_date_span()
-    end = dates[1] if dates[1] is not None and dates[1] < date.max else None
-    first = cutoff.astimezone(UTC).date()
-    last = min(end, span[1]) if end and span else (end or (span[1] if span else None))
-    if terms and last is not None and first <= last:
-        months = month_terms(first, last)
-        if len(months) <= MAX_DATE_TERMS:
-            return narrowed(matches, _any_of(months))
+    if terms:
+        span = archive_date_span()
+        end = dates[1] if dates[1] is not None and dates[1] < date.max else None
+        first = cutoff.astimezone(UTC).date()
+        last = min(end, span[1]) if end and span else (end or (span[1] if span else None))
+        if last is not None and first <= last:
+            months = month_terms(first, last)
+            if len(months) <= MAX_DATE_TERMS:
+                return narrowed(matches, _any_of(months))
     return matches.filter(published_at__gte=cutoff)
 
 
@@ -1021,13 +1022,16 @@ def run_search(
     dates: DateRange = (None, None),
     sources: tuple[int, ...] = (),
     tags: tuple[int, ...] = (),
+    count: int | None = None,
 ) -> SearchResults:
     """Search `base` (visible articles, already filtered) for `q`: one page, count, facets.
 
     `dates`, `sources` (ids, any of them) and `tags` (ids, all of them): the filters `base`
     already applies, when known. The index then answers them with the words (filter
     terms), and the newest-matches ranking window aims inside the dates rather than at
-    the archive's last months.
+    the archive's last months. `count`: how many articles `base` holds, when the caller
+    knows it cheaply (a tag or source page without words or facets): the page is then
+    read from the last months alone.
     """
     sort = sort or default_sort(q)
     if page > MAX_PAGES:
@@ -1038,13 +1042,15 @@ def run_search(
     matches = base.filter(search_vector=query) if query is not None else base
     if sort == "relevance" and query is None:
         sort = "newest"
+    offset = (page - 1) * page_size
+    if query is None and count is not None and not facets:
+        return _known_count_listing(matches, q, sort, count, page, page_size, dates, snippets)
     # Estimated before the filter terms join the words: the planner, taking a filter's
     # term and its column for independent conditions, would count the filter twice.
     estimate = estimate_rows(matches.values("id"))
     if query is not None:
         matches = narrowed(matches, SearchFilters(sources, tags, dates).terms())
 
-    offset = (page - 1) * page_size
     facet_rows: list[tuple] | None = None
     level = 1  # facet rows are from the matches in this sample bucket
     window: int | None = None
@@ -1111,6 +1117,47 @@ def run_search(
     if facets and count and facet_rows is not None:
         _add_facets(results, facet_rows, 1 / level)
     return results
+
+
+def _known_count_listing(
+    matches: Any,
+    q: str,
+    sort: str,
+    count: int,
+    page: int,
+    page_size: int,
+    dates: DateRange,
+    snippets: bool,
+) -> SearchResults:
+    """A page of a listing whose size is known: the newest pages from the last months
+    (a date range), else from all its articles, which it never counts."""
+    offset = (page - 1) * page_size
+    num_pages = min(max(1, -(-count // page_size)), MAX_PAGES)
+    if page > num_pages:
+        raise PageNotFound("There are no results on this page.")
+    ids: list[int] | None = None
+    if sort == "newest" and count > offset + page_size:
+        wanted = max(200, 4 * (offset + page_size))
+        recent = recent_matches(matches, wanted, count, dates, terms=False)
+        if recent is not None:
+            found_ids, found = _ids_and_total(
+                recent.values("id", "published_at"), _NEWEST_SQL, offset, page_size
+            )
+            if found >= offset + page_size:
+                ids = found_ids
+    if ids is None:
+        order = _OLDEST_SQL if sort == "oldest" else _NEWEST_SQL
+        ids = _ids_from(matches.values("id", "published_at"), order, offset, page_size)
+    return SearchResults(
+        q=q,
+        sort=sort,
+        articles=fetch_articles(ids, None, snippets=snippets),
+        count=count,
+        count_is_estimate=False,
+        page=page,
+        num_pages=num_pages,
+        page_size=page_size,
+    )
 
 
 def exact_limit(query: Any, sort: str) -> int:

@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from .counts import generation as counts_generation
-from .counts import source_counts, tag_counts
+from .counts import source_articles, source_counts, tag_articles, tag_counts
 from .filters import ArticleFilter
 from .languages import RTL_LANGUAGES, language_name
 from .models import Article, Source, SourceRedirect, Tag, TagRedirect
@@ -61,10 +61,13 @@ def _page_number(request: HttpRequest) -> int:
     return page
 
 
-def _listing(base: Any, request: HttpRequest) -> SearchResults:
-    """One page of `base`, newest first, with a count that stays cheap at any size."""
+def _listing(base: Any, request: HttpRequest, *, count: int | None = None) -> SearchResults:
+    """One page of `base`, newest first, with a count that stays cheap at any size
+    (`count`: how many articles `base` holds, when the caller knows it cheaply)."""
     try:
-        return run_search(base, "", sort="newest", page=_page_number(request), facets=False)
+        return run_search(
+            base, "", sort="newest", page=_page_number(request), facets=False, count=count
+        )
     except PageNotFound as exc:
         raise Http404(str(exc)) from exc
 
@@ -446,7 +449,11 @@ def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
     source = resolve_source_slug(slug)
     if isinstance(source, str):
         return HttpResponsePermanentRedirect(reverse("articles:source_detail", args=[source]))
-    results = _listing(Article.objects.visible().filter(source=source), request)
+    results = _listing(
+        Article.objects.visible().filter(source=source),
+        request,
+        count=source_articles(source.pk),
+    )
     return render(request, "articles/source_detail.html", {"source": source, "results": results})
 
 
@@ -467,7 +474,7 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     tag = resolve_tag_slug(slug)
     if isinstance(tag, str):
         return HttpResponsePermanentRedirect(reverse("articles:tag_detail", args=[tag]))
-    results = _listing(Article.objects.visible().tagged(tag), request)
+    results = _listing(Article.objects.visible().tagged(tag), request, count=tag_articles(tag.pk))
     return render(request, "articles/tag_detail.html", {"tag": tag, "results": results})
 
 

@@ -231,6 +231,65 @@ def test_source_pages_paginate(client, db):
     assert client.get("/sources/big/?page=x").status_code == 404
 
 
+def test_tag_and_source_pages_count_exactly_without_hidden_articles(client, db, monkeypatch):
+    from articles import counts
+
+    source, tag = make_source("Wire"), make_tag("World")
+    for i in range(45):
+        make_article(
+            f"Dispatch {i:02d}",
+            "x",
+            source=source,
+            tags=[tag],
+            published_at=day(1990 + i % 30, 1 + i % 12),
+            is_hidden=i % 9 == 0,  # 5 hidden
+        )
+    for path in ("/tags/world/", "/sources/wire/"):
+        html = client.get(path).content.decode()
+        assert '<p class="count">40 articles</p>' in html
+        # Page 2 holds the next twenty newest visible articles, whichever way it is read.
+        page2 = titles(client.get(path + "?page=2"))
+        assert len(page2) == 20
+        assert not {"Dispatch 00", "Dispatch 09", "Dispatch 18"} & set(page2)
+        assert client.get(path + "?page=3").status_code == 404
+    assert counts.tag_articles(tag.pk) == counts.source_articles(source.pk) == 40
+    # Above the exact limit the index is not counted through: the page counts the usual
+    # way (here still exactly, as the search would for so few).
+    monkeypatch.setattr(counts, "EXACT_ARTICLES", 30)
+    assert counts.tag_articles(tag.pk) is None
+    assert counts.source_articles(source.pk) is None
+    for path in ("/tags/world/", "/sources/wire/"):
+        assert '<p class="count">40 articles</p>' in client.get(path).content.decode()
+
+
+def test_a_large_source_page_reads_its_newest_months_and_matches_the_full_order(client, db):
+    from django.db import connection
+
+    from articles.models import Article
+    from tests.factories import bulk_articles
+
+    source = make_source("Agency")
+    bulk_articles(
+        300,
+        title="Wire {i}",
+        source=source,
+        published=[day(2000 + i % 20, 1 + i % 12, 1 + i % 27) for i in range(300)],
+    )
+    Article.objects.filter(title__in=["Wire 299", "Wire 279"]).update(is_hidden=True)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE articles_article")
+    newest = (
+        Article.objects.visible()
+        .filter(source=source)
+        .newest_first()
+        .values_list("title", flat=True)
+    )
+    for page in (1, 2, 3):
+        shown = titles(client.get(f"/sources/agency/?page={page}"))
+        assert shown == list(newest[(page - 1) * 20 : page * 20])
+    assert '<p class="count">298 articles</p>' in client.get("/sources/agency/").content.decode()
+
+
 def test_date_archive_counts_per_month_and_day_in_utc(client, corpus):
     html = client.get("/archive/2020/").content.decode()
     assert '<a href="/archive/2020/3/">March</a> <span class="n">2</span>' in html
