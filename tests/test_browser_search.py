@@ -9,7 +9,13 @@ import pytest
 from articles.search import clear_languages_cache
 from tests.factories import make_article, make_source, make_tag
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: without it, the flush after these tests runs post_migrate, which
+# recreates content types that a later serialized_rollback test (the admin one) then
+# restores a second time (IntegrityError when this file runs first).
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @pytest.fixture
