@@ -305,6 +305,7 @@ class ParsedQuery(SearchQuery):
         super().__init__(text, search_type="raw")
         self.text = text
         self.has_phrase = False
+        self.has_negation = False
         self.snippet_hint = ""  # see _windowed_headline
 
     def as_sql(self, compiler: Any, connection: Any, *args: Any, **extra: Any) -> Any:
@@ -366,6 +367,7 @@ def archive_query(q: str, configs: list[str] | None = None) -> Any | None:
     # Phrases make PostgreSQL re-read each candidate's vector: the planner of run_search
     # takes cheaper paths sooner for them.
     query.has_phrase = any(t.phrase for group in groups for t in group)
+    query.has_negation = any(t.negated for group in groups for t in group)
     if len(terms) == 1 and not terms[0].phrase and not terms[0].negated:
         query.snippet_hint = _snippet_hint(parses[0])
     return query
@@ -392,11 +394,12 @@ def rank_expression(query: Any) -> Any:
 
     A match whose title and lead miss the words (most matches of a word) ranks 0 without
     computing ts_rank_cd: testing the vector is a fraction of ranking it (5,000 matches at
-    1,000,000 articles: 10.4 -> 7.6 ms). The same numbers, except for phrases, whose rank
-    ts_rank_cd takes from the words' nearness even where they are not side by side.
+    1,000,000 articles: 10.4 -> 7.6 ms). Not for phrases and exclusions, which ts_rank_cd
+    judges within each cover (words near each other but not side by side, an excluded word
+    elsewhere in the lead), where the whole lead would fail the test.
     """
     rank = SearchRank(F("rank_vector"), query, weights=RANK_WEIGHTS, cover_density=True)
-    if getattr(query, "has_phrase", False):
+    if getattr(query, "has_phrase", False) or getattr(query, "has_negation", False):
         return rank
     in_lead = Func(F("rank_vector"), query, arg_joiner=" @@ ", template="(%(expressions)s)")
     return Case(
@@ -667,15 +670,16 @@ def select_ids(
     offset: int,
     limit: int,
     *,
-    widen: int = 1,
+    widths: tuple[int, ...] = (1, 8),
     dates: DateRange = (None, None),
 ) -> tuple[list[int], int | None]:
     """Ids of one page of `matches` in `sort` order; and how many were ranked when only a
     window of the newest matches was.
 
-    `widen`: how many times more matches the recent months are to hold, when the caller
-    already found too few in the months that should have held twice RANK_WINDOW (their
-    estimate ran high: a phrase's, or matches concentrated in the past).
+    `widths`: the windows tried, in multiples of the months that should hold twice
+    RANK_WINDOW matches; a wider one when fewer than MIN_WINDOW fell there (the estimate
+    ran high: a phrase's, or matches concentrated in the past). A caller that tried the
+    first one itself passes the rest.
     """
     if sort == "relevance" and query is not None:
         order = f"rank DESC, {_NEWEST_SQL}"
@@ -683,11 +687,13 @@ def select_ids(
             inner = matches.annotate(rank=rank_expression(query))
             return _ids_from(inner.values("id", "published_at", "rank"), order, offset, limit), None
         # Rank only the matches of the last months (their filter terms: no date index,
-        # no bitmap of every match); if too few fall there (matches concentrated in the
-        # past), walk the date index. Planner estimates run high as often as low: aim at
-        # twice the window.
-        recent = recent_matches(matches, 2 * RANK_WINDOW * widen, estimate, dates)
-        if recent is not None:
+        # no bitmap of every match); if too few fall there even in more months (matches
+        # concentrated in the past), walk the date index. Planner estimates run high as
+        # often as low: aim at twice the window.
+        for width in widths:
+            recent = recent_matches(matches, 2 * RANK_WINDOW * width, estimate, dates)
+            if recent is None:
+                break
             recent = recent.annotate(rank=rank_expression(query))
             ids, found = _ids_and_total(
                 recent.values("id", "published_at", "rank"), order, offset, limit
@@ -760,7 +766,10 @@ def _term(kind: str, value: object) -> str:
 
 def month_terms(first: date, last: date) -> list[str]:
     """The year and month terms covering the months from `first` to `last` (inclusive):
-    a year term where the whole year is inside, month terms at the ends."""
+    a year term where the whole year is inside, month terms at the ends; none when that
+    takes more than MAX_DATE_TERMS (a stray article dated 9999 would need thousands)."""
+    if last.year - first.year > MAX_DATE_TERMS:
+        return []
     terms: list[str] = []
     y, m = first.year, first.month
     while (y, m) <= (last.year, last.month):
@@ -870,7 +879,7 @@ def recent_matches(
         last = min(end, span[1]) if end and span else (end or (span[1] if span else None))
         if last is not None and first <= last:
             months = month_terms(first, last)
-            if len(months) <= MAX_DATE_TERMS:
+            if months and len(months) <= MAX_DATE_TERMS:
                 return narrowed(matches, _any_of(months))
     return matches.filter(published_at__gte=cutoff)
 
@@ -1073,7 +1082,7 @@ def run_search(
             ids, window, facet_rows = combined
             if window is None:  # too few matches in the last months: more months
                 ids, window = select_ids(
-                    matches, query, sort, estimate, offset, page_size, widen=8, dates=dates
+                    matches, query, sort, estimate, offset, page_size, widths=(8,), dates=dates
                 )
         else:
             ids, window = select_ids(matches, query, sort, estimate, offset, page_size, dates=dates)

@@ -418,3 +418,30 @@ def test_a_date_range_search_ranks_a_window_inside_the_range_without_walking(mon
     assert walks == []  # the window since a cutoff inside the range was enough
     assert dated.ranked_window >= 4  # the matches of the range's last months
     assert titles(dated) == titles(walked) == ["Report 69", "Report 49", "Report 29"]
+
+
+@pytest.mark.django_db
+def test_the_rank_skips_ts_rank_cd_only_where_it_would_give_zero():
+    from django.contrib.postgres.search import SearchRank
+    from django.db.models import F
+
+    filler = " ".join(f"word{i}" for i in range(200))  # pushes later words past the lead
+    make_article("Harbour gates", "Closed today.")
+    make_article("Port news", "The harbour gates and the storm.")
+    make_article("Deep", f"{filler} harbour gates storm initiatives")
+    make_article("Starred known", f"A starred and known story. {filler} initiatives")
+    make_article("Storm", "harbour storm gates")
+    for q in (
+        "harbour",
+        "harbour gates",
+        "harbour or storm",
+        '"harbour gates"',
+        "harbour -storm",
+        "initiatives or starred -known",
+    ):
+        query = search.archive_query(q)
+        matches = Article.objects.filter(search_vector=query)
+        ours = dict(matches.annotate(r=search.rank_expression(query)).values_list("title", "r"))
+        plain = SearchRank(F("rank_vector"), query, weights=search.RANK_WEIGHTS, cover_density=True)
+        assert ours, q
+        assert ours == pytest.approx(dict(matches.annotate(r=plain).values_list("title", "r"))), q
