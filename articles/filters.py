@@ -89,7 +89,8 @@ class ArticleFilter(django_filters.FilterSet):
         form = SearchForm
 
     def filter_nothing(self, queryset: ArticleQuerySet, name: str, value: Any) -> ArticleQuerySet:
-        # q, sort and page shape the search itself (run_search), not the base queryset.
+        # q, sort and page shape the search itself (run_search), not the base queryset;
+        # from and to are applied together by filter_queryset.
         return queryset
 
     # With words to search, the search index answers the source, tag and date filters
@@ -107,15 +108,13 @@ class ArticleFilter(django_filters.FilterSet):
     def filter_language(self, queryset: ArticleQuerySet, name: str, value: Any) -> ArticleQuerySet:
         return queryset.in_language(value) if value else queryset
 
-    def filter_from(self, queryset: ArticleQuerySet, name: str, value: Any) -> ArticleQuerySet:
-        if not value:
-            return queryset
-        return queryset.published_between(value, None, indexed=self._indexed())
-
-    def filter_to(self, queryset: ArticleQuerySet, name: str, value: Any) -> ArticleQuerySet:
-        if not value:
-            return queryset
-        return queryset.published_between(None, value, indexed=self._indexed())
+    def filter_queryset(self, queryset: Any) -> Any:
+        # `from` and `to` as one date range (see published_between), after the others.
+        queryset = super().filter_queryset(queryset)
+        start, end = self.form.cleaned_data.get("from"), self.form.cleaned_data.get("to")
+        if start or end:
+            queryset = queryset.published_between(start, end, indexed=self._indexed())
+        return queryset
 
     def error_message(self) -> str:
         """The form's errors as one sentence a reader can act on."""
@@ -127,5 +126,7 @@ class ArticleFilter(django_filters.FilterSet):
 
 
 # `from` and `to` are the parameter names; `from` is a Python keyword, so they are added here.
-ArticleFilter.base_filters["from"] = django_filters.DateFilter(method="filter_from", label="From")
-ArticleFilter.base_filters["to"] = django_filters.DateFilter(method="filter_to", label="To")
+ArticleFilter.base_filters["from"] = django_filters.DateFilter(
+    method="filter_nothing", label="From"
+)
+ArticleFilter.base_filters["to"] = django_filters.DateFilter(method="filter_nothing", label="To")
