@@ -712,20 +712,29 @@ def select_ids(
     order_sql = _OLDEST_SQL if sort == "oldest" else _NEWEST_SQL
     if estimate > EXACT_COUNT_LIMIT:
         if sort == "newest":
-            wanted = max(200, 4 * (offset + limit))
-            recent = recent_matches(matches, wanted, estimate, dates, terms=query is not None)
-            if recent is not None:
-                ids, found = _ids_and_total(
-                    recent.values("id", "published_at"), order_sql, offset, limit
-                )
-                if found >= offset + limit:
-                    return ids, None
+            recent_ids = _newest_page_from_recent(
+                matches, estimate, offset, limit, dates, terms=query is not None
+            )
+            if recent_ids is not None:
+                return recent_ids, None
         # Broad: walk the date index and stop after the page.
         ordered = matches.oldest_first() if sort == "oldest" else matches.newest_first()
         return list(ordered.values_list("id", flat=True)[offset : offset + limit]), None
     # Narrow: collect the few matches first (a materialized CTE keeps the planner from
     # walking the whole date index looking for rare matches), then sort them.
     return _ids_from(matches.values("id", "published_at"), order_sql, offset, limit), None
+
+
+def _newest_page_from_recent(
+    matches: Any, estimate: int, offset: int, limit: int, dates: DateRange, *, terms: bool
+) -> list[int] | None:
+    """A page of `matches`, newest first, read from the last months that should hold four
+    times as many; None when they hold too few (or would be most of the archive)."""
+    recent = recent_matches(matches, max(200, 4 * (offset + limit)), estimate, dates, terms=terms)
+    if recent is None:
+        return None
+    ids, found = _ids_and_total(recent.values("id", "published_at"), _NEWEST_SQL, offset, limit)
+    return ids if found >= offset + limit else None
 
 
 def _rank_newest_matches(
@@ -830,7 +839,10 @@ def archive_date_span() -> tuple[date, date] | None:
     """The first and last UTC days with a published article (both ends of the date index)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT min(published_at), max(published_at) FROM articles_article")
-        first, last = cursor.fetchone()
+        return _utc_days(*cursor.fetchone())
+
+
+def _utc_days(first: datetime | None, last: datetime | None) -> tuple[date, date] | None:
     if first is None or last is None:
         return None
     return first.astimezone(UTC).date(), last.astimezone(UTC).date()
@@ -869,11 +881,12 @@ def recent_matches(
     scan, the rare month terms driving), else as a date range (listings without words
     use the date index; a stray article dated 9999 would need thousands of terms).
     """
-    cutoff = _recent_cutoff(wanted, estimate, dates)
+    statistics = _date_statistics()
+    cutoff = _recent_cutoff(wanted, estimate, dates, statistics)
     if cutoff is None:
         return None
     if terms:
-        span = archive_date_span()
+        span = statistics.span
         end = dates[1] if dates[1] is not None and dates[1] < date.max else None
         first = cutoff.astimezone(UTC).date()
         last = min(end, span[1]) if end and span else (end or (span[1] if span else None))
@@ -884,7 +897,9 @@ def recent_matches(
     return matches.filter(published_at__gte=cutoff)
 
 
-def _recent_cutoff(wanted: int, estimate: int, dates: DateRange = (None, None)) -> Any:
+def _recent_cutoff(
+    wanted: int, estimate: int, dates: DateRange, statistics: _DateStatistics
+) -> Any:
     """The publication time after which about `wanted` of `estimate` matches fall.
 
     Assumes matches spread over time like the archive does (within `dates`, the range the
@@ -894,7 +909,7 @@ def _recent_cutoff(wanted: int, estimate: int, dates: DateRange = (None, None)) 
     """
     from .models import Article
 
-    rows, bounds = _date_statistics()
+    rows, bounds = statistics.rows, statistics.bounds
     if not rows or not estimate:
         return None
     share = wanted / estimate  # of the matching rows, newest first
@@ -936,19 +951,28 @@ def _histogram_position(bounds: list[Any], moment: datetime) -> float:
     return (i + (moment - bounds[i]) / (bounds[i + 1] - bounds[i])) / (len(bounds) - 1)
 
 
-def _date_statistics() -> tuple[int, list[Any]]:
-    """The planner's article count and its equal-population bounds of published_at,
-    oldest first (empty without statistics), in one round trip; no scan."""
+@dataclass(frozen=True)
+class _DateStatistics:
+    rows: int  # the planner's article count
+    bounds: list[Any]  # its equal-population bounds of published_at, oldest first
+    span: tuple[date, date] | None  # the first and last UTC days with an article
+
+
+def _date_statistics() -> _DateStatistics:
+    """What the recent-months window is placed by, in one round trip: the planner's count
+    and date histogram (no scan) and both ends of the date index."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT (SELECT reltuples::bigint FROM pg_class "
             "WHERE oid = 'articles_article'::regclass), "
             "(SELECT histogram_bounds::text::timestamptz[] FROM pg_stats "
             "WHERE schemaname = current_schema() AND tablename = 'articles_article' "
-            "AND attname = 'published_at')"
+            "AND attname = 'published_at'), "
+            "(SELECT min(published_at) FROM articles_article), "
+            "(SELECT max(published_at) FROM articles_article)"
         )
-        rows, bounds = cursor.fetchone()
-    return max(0, int(rows or 0)), list(bounds or [])
+        rows, bounds, first, last = cursor.fetchone()
+    return _DateStatistics(max(0, int(rows or 0)), list(bounds or []), _utc_days(first, last))
 
 
 def _ids_and_total(inner: Any, order_sql: str, offset: int, limit: int) -> tuple[list[int], int]:
@@ -1146,14 +1170,7 @@ def _known_count_listing(
         raise PageNotFound("There are no results on this page.")
     ids: list[int] | None = None
     if sort == "newest" and count > offset + page_size:
-        wanted = max(200, 4 * (offset + page_size))
-        recent = recent_matches(matches, wanted, count, dates, terms=False)
-        if recent is not None:
-            found_ids, found = _ids_and_total(
-                recent.values("id", "published_at"), _NEWEST_SQL, offset, page_size
-            )
-            if found >= offset + page_size:
-                ids = found_ids
+        ids = _newest_page_from_recent(matches, count, offset, page_size, dates, terms=False)
     if ids is None:
         order = _OLDEST_SQL if sort == "oldest" else _NEWEST_SQL
         ids = _ids_from(matches.values("id", "published_at"), order, offset, page_size)
