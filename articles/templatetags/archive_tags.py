@@ -77,6 +77,20 @@ def article_item(article: Any, link_qs: str = "", position: int = 0) -> SafeStri
 
 
 @register.simple_tag
+def select_options(choices: Any, current: Any) -> SafeString:
+    """The `<option>`s of a `<select>` for `choices` (blank values left out), `current`
+    selected. In Python: the language list's 64 options took 1.5 ms as a template loop."""
+    html = []
+    for value, label in choices:
+        if value:
+            selected = " selected" if value == current else ""
+            html.append(
+                f'<option value="{_escape(str(value))}"{selected}>{_escape(str(label))}</option>'
+            )
+    return mark_safe("".join(html))  # noqa: S308 -- every value above is escaped
+
+
+@register.simple_tag
 def facet_value(value: dict[str, Any], estimated: bool = False) -> SafeString:
     """One facet value as an `<li>`: the link that adds (or, when selected, removes) it,
     and its count. In Python like `article_item`: a search page shows some fifty."""
