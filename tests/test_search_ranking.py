@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -351,6 +352,28 @@ def test_a_one_word_snippet_falls_back_to_the_whole_body_when_the_window_misses(
     assert "were <mark>happy</mark> with" in stem.snippet
     [inside] = run_search(Article.objects.visible(), "art").articles
     assert "Modern <mark>art</mark> wins" in inside.snippet
+
+
+@pytest.mark.django_db
+def test_each_search_marks_its_own_words_in_the_snippets_compiled_once():
+    # Result lists compile the snippet SQL once per shape of query and bind each search's
+    # words: one search after another must mark its own words, the same as the expression.
+    filler = " ".join(f"word{i}" for i in range(400))
+    make_article("Harbour", f"{filler} At last the harbour closed, the ferry stayed.")
+    make_article("Ferry", f"The ferry left. {filler} The harbour gates & <b>locks</b> shut.")
+    queries = ["harbour", "ferry", "gates", '"harbour gates"', "ferry -gates", "locks or left"]
+    for q in queries * 2:
+        query = search.archive_query(q)
+        found = run_search(Article.objects.visible(), q).articles
+        expected = dict(
+            Article.objects.annotate(s=search.headline_expression(query)).values_list("title", "s")
+        )
+        assert found and {a.title: a.snippet for a in found} == {
+            a.title: mark_hits(expected[a.title]) for a in found
+        }
+        for article in found:
+            marked = re.findall(r"<mark>(.*?)</mark>", article.snippet)
+            assert marked and all(word.lower() in q for word in marked), (q, article.snippet)
 
 
 def test_mark_hits_escapes_first_and_balances_marks():
