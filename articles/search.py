@@ -1246,7 +1246,7 @@ def exact_limit(query: Any, sort: str) -> int:
 EXACT_PATH_PAGE_COSTS = "SET LOCAL seq_page_cost = 0.1; SET LOCAL random_page_cost = 0.1"
 
 # The facet columns of the page and count rows (typed, so the UNION's types resolve).
-_NO_FACET_KEYS = "NULL::bigint, NULL::text, NULL::numeric, NULL::numeric"
+_NO_FACET_KEYS = "NULL::bigint, NULL::text, NULL::timestamp"
 
 
 def _search_exactly(
@@ -1264,8 +1264,8 @@ def _search_exactly(
     else:
         order = _OLDEST_SQL if sort == "oldest" else _NEWEST_SQL
         inner = matches.annotate(rank=Value(0.0))
-    names = ["id", "published_at", "rank", "source_id", "language", "y", "mo"]
-    columns = _with_year_month(inner).values(*names, *(["tag_ids"] if facets else []))
+    names = ["id", "published_at", "rank", "source_id", "language", "month"]
+    columns = _with_month(inner).values(*names, *(["tag_ids"] if facets else []))
     sql, params = columns.query.sql_with_params()
     with _cheap_pages() as cursor:
         ids, count, facet_rows = _page_count_and_facets(
@@ -1319,9 +1319,9 @@ def _page_count_and_facets(
         extra.append(FACET_LIMIT + 1)
     cursor.execute(f"WITH {ctes} " + " UNION ALL ".join(f"({p})" for p in parts), (*params, *extra))
     rows = cursor.fetchall()
-    page = sorted((r for r in rows if r[0] == "page"), key=lambda r: r[6])[offset:]
+    page = sorted((r for r in rows if r[0] == "page"), key=lambda r: r[5])[offset:]
     ids = [row[1] for row in page]
-    count = next(int(row[6]) for row in rows if row[0] == "count")
+    count = next(int(row[5]) for row in rows if row[0] == "count")
     facet_rows = [row[1:] for row in rows if row[0] == "facet"] if facets else None
     return ids, count, facet_rows
 
@@ -1375,28 +1375,32 @@ def _window_and_facet_sample(
 
 
 def _facet_columns(qs: Any) -> Any:
-    return _with_year_month(qs).values("source_id", "language", "y", "mo", "tag_ids")
+    return _with_month(qs).values("source_id", "language", "month", "tag_ids")
 
 
-def _with_year_month(qs: Any) -> Any:
-    """`qs` with the year and month of publication (UTC), which the date facets group by."""
-    from django.db.models.functions import ExtractMonth, ExtractYear
+def _with_month(qs: Any) -> Any:
+    """`qs` with the month of publication (its first moment, UTC), which the date facets
+    group by; the years are summed from the months. One date_trunc per row where two
+    EXTRACTs (numeric since PostgreSQL 14) took 5 ms for 5,000 matches at 1,000,000."""
+    from django.db.models.functions import TruncMonth
 
-    return qs.annotate(y=ExtractYear("published_at"), mo=ExtractMonth("published_at"))
+    return qs.annotate(month=TruncMonth("published_at"))
 
 
 # Facet rows over a set `m` of narrow columns, one pass: GROUPING SETS give the source,
-# language, year and month counts; the tag counts (from the ids on the row: no join) ride
+# language and month counts; the tag counts (from the ids on the row: no join) ride
 # in the source_id column, marked by grouping -1. unnest() in the select list (a
 # ProjectSet) rather than a lateral FROM item, which sets up a function scan per row:
 # 12,319 tag ids of 5,000 matches counted in 4.2-5.0 ms instead of 10.3-10.9.
 _FACET_SQL = (
-    "SELECT 'facet', GROUPING(source_id, language, y, mo), source_id, language, y, mo, "
-    "count(*) FROM m GROUP BY GROUPING SETS ((source_id), (language), (y), (y, mo)) "
-    "UNION ALL (SELECT 'facet', -1, tag_id, NULL, NULL, NULL, count(*) "
-    "FROM (SELECT unnest(tag_ids) AS tag_id FROM m) t GROUP BY tag_id ORDER BY 7 DESC, 3 "
+    "SELECT 'facet', GROUPING(source_id, language, month), source_id, language, month, "
+    "count(*) FROM m GROUP BY GROUPING SETS ((source_id), (language), (month)) "
+    "UNION ALL (SELECT 'facet', -1, tag_id, NULL, NULL, count(*) "
+    "FROM (SELECT unnest(tag_ids) AS tag_id FROM m) t GROUP BY tag_id ORDER BY 6 DESC, 3 "
     "LIMIT %s)"
 )
+# GROUPING() of each facet row: a 1 bit for each column it is not grouped by.
+_BY_SOURCE, _BY_LANGUAGE, _BY_MONTH, _BY_TAG = 0b011, 0b101, 0b110, -1
 
 
 def facet_sample_rows(query: Any) -> int:
@@ -1415,7 +1419,7 @@ def _sampled_facet_rows(matches: Any, level: int) -> list[tuple]:
 
 def _facet_total(rows: list[tuple]) -> int:
     """How many rows the facet rows were counted over (every row has one language)."""
-    return sum(n for grouping, *_, n in rows if grouping == 0b1011)
+    return sum(n for grouping, *_, n in rows if grouping == _BY_LANGUAGE)
 
 
 def _add_facets(results: SearchResults, rows: list[tuple], fraction: float) -> None:
@@ -1430,19 +1434,19 @@ def _add_facets(results: SearchResults, rows: list[tuple], fraction: float) -> N
     source_counts: dict[int, int] = {}
     tag_counts: dict[int, int] = {}
     languages: list[FacetValue] = []
-    years: dict[int, int] = {}
+    in_year: dict[int, int] = {}
     months: dict[tuple[int, int], int] = {}
-    for grouping, source_id, language, y, mo, n in rows:
-        if grouping == -1:
+    for grouping, source_id, language, month, n in rows:
+        if grouping == _BY_TAG:
             tag_counts[source_id] = scaled(n)
-        elif grouping == 0b0111 and source_id is not None:
+        elif grouping == _BY_SOURCE and source_id is not None:
             source_counts[source_id] = scaled(n)
-        elif grouping == 0b1011:
+        elif grouping == _BY_LANGUAGE:
             languages.append(FacetValue(language, language_name(language), scaled(n)))
-        elif grouping == 0b1101 and y is not None:
-            years[int(y)] = scaled(n)
-        elif grouping == 0b1100 and y is not None:
-            months[(int(y), int(mo))] = scaled(n)
+        elif grouping == _BY_MONTH and month is not None:
+            months[(month.year, month.month)] = scaled(n)
+            in_year[month.year] = in_year.get(month.year, 0) + n
+    years = {y: scaled(n) for y, n in in_year.items()}
 
     top_sources, top_tags = _largest(source_counts), _largest(tag_counts)
     source_names, tag_names = _names([pk for pk, _ in top_sources], [pk for pk, _ in top_tags])
