@@ -120,4 +120,13 @@ def test_bench_end_to_end(smoke_env: dict[str, str], tmp_path: Path) -> None:
     assert speed["tsvector_ms_per_article"] > 0 and speed["parser_ms_per_record"] > 0
     assert "machine speed (compare runs across machines by these)" in done.stdout
     assert results["load"]["errors"] == 0 and results["load"]["requests"] > 0
+    # The CPU the load mix costs per request, in Python and (a server on this machine) in
+    # PostgreSQL, and the requests/s two cores could serve at that cost.
+    cpu = results["cpu_per_request"]
+    assert set(cpu["by_kind"]) == {"search", "api", "article", "browse"}
+    assert cpu["mix"]["python_ms"] > 0 and cpu["mix"]["postgresql_ms"] > 0
+    assert cpu["ceiling_requests_per_s"] == pytest.approx(
+        cpu["cores"] * 1000 / (cpu["mix"]["python_ms"] + cpu["mix"]["postgresql_ms"]), rel=0.01
+    )
+    assert "CPU per request of the load mix" in done.stdout
     assert results["problems"] == []

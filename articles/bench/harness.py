@@ -645,16 +645,79 @@ class Runner:
 
     # --- the real server under load ---
 
-    def load_test(self, queries: list[Query], paths: dict[str, list[str]]) -> dict[str, Any]:
+    def measure_cpu(self, workload: list[dict[str, str]]) -> dict[str, Any]:
+        """CPU time per request of the load test's mix, in the web process and in its
+        PostgreSQL backend: what two cores can serve at most, whatever the server setup.
+
+        Each distinct path is requested once to warm it, then `reps` times measured; a path
+        counts as often as it appears in the mix. The backend's CPU is read from /proc, so
+        only for a server on this machine (else None).
+        """
+        from django.db import connection
+        from django.test import Client
+
+        client = Client()
+        reps = 1 if self.o.quick else 3
+        weights: dict[tuple[str, str], int] = {}
+        for item in workload:
+            key = (item["kind"], item["path"])
+            weights[key] = weights.get(key, 0) + 1
+        python: dict[str, float] = {}
+        server: dict[str, float] = {}
+        requests: dict[str, int] = {}
+        backend = _backend_cpu_reader(connection)
+        for (kind, path), weight in weights.items():
+            self.get(client, path)
+            for _attempt in range(3):  # again if the connection was renewed meanwhile
+                before_server = backend() if backend else (0, 0.0)
+                before = time.process_time()
+                for _ in range(reps):
+                    self.get(client, path)
+                spent = (time.process_time() - before) * 1000 / reps
+                after_server = backend() if backend else (0, 0.0)
+                if after_server[0] == before_server[0]:
+                    break
+            python[kind] = python.get(kind, 0.0) + spent * weight
+            if backend:
+                spent_server = (after_server[1] - before_server[1]) / reps
+                server[kind] = server.get(kind, 0.0) + spent_server * weight
+            requests[kind] = requests.get(kind, 0) + weight
+
+        def per_request(kinds: list[str]) -> dict[str, Any]:
+            n = sum(requests[k] for k in kinds)
+            py = sum(python[k] for k in kinds) / n
+            pg = sum(server[k] for k in kinds) / n if backend else None
+            return {
+                "python_ms": round(py, 2),
+                "postgresql_ms": None if pg is None else round(pg, 2),
+            }
+
+        by_kind = {kind: {"paths": requests[kind], **per_request([kind])} for kind in requests}
+        mix = per_request(list(requests))
+        cores = os.cpu_count() or 1
+        total = mix["python_ms"] + (mix["postgresql_ms"] or 0.0)
+        result = {
+            "reps": reps,
+            "by_kind": by_kind,
+            "mix": mix,
+            "cores": cores,
+            "ceiling_requests_per_s": round(cores * 1000 / total, 1) if backend else None,
+            "postgresql_ceiling_requests_per_s": (
+                round(cores * 1000 / mix["postgresql_ms"], 1) if mix["postgresql_ms"] else None
+            ),
+        }
+        self.say(
+            f"cpu per request of the load mix: python {mix['python_ms']} ms, postgresql "
+            f"{mix['postgresql_ms']} ms -> {cores} cores serve at most "
+            f"{result['ceiling_requests_per_s']} req/s"
+        )
+        return result
+
+    def load_test(self, workload: list[dict[str, str]]) -> dict[str, Any]:
         workers = 2 * (os.cpu_count() or 1) + 1
         port = _free_port()
         env = {**os.environ, "ALLOWED_HOSTS": "127.0.0.1"}
         log = self.dir / f"gunicorn-{self.database_name()}.log"
-        workload = [{"kind": "search", "path": q.path("/search/")} for q in queries]
-        workload += [{"kind": "api", "path": q.path("/api/search")} for q in queries]
-        workload += [{"kind": "article", "path": p} for p in paths["article"]]
-        browse = [p for name, ps in paths.items() if name != "article" for p in ps]
-        workload += [{"kind": "browse", "path": p} for p in browse] * 8
         paths_file = self.dir / f"load-paths-{self.database_name()}.json"
         paths_file.write_text(json.dumps(workload))
         self.say(f"load: gunicorn -w {workers} on 127.0.0.1:{port}, {self.o.clients} clients")
@@ -752,8 +815,11 @@ class Runner:
         results["design"] = self.measure_design(queries)
         if self.o.peers:
             results["peers"] = self.measure_peers(queries, corpus)
+        workload = load_workload(queries, paths)
+        self.say("cpu per request (the load mix, in-process):")
+        results["cpu_per_request"] = self.measure_cpu(workload)
         if self.o.load:
-            results["load"] = self.load_test(queries, paths)
+            results["load"] = self.load_test(workload)
         results["problems"] = self.problems
         results["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
         return results
@@ -770,6 +836,45 @@ class Runner:
             "tags": table["tags"],
             "spec": table["spec"],
         }
+
+
+def load_workload(queries: list[Query], paths: dict[str, list[str]]) -> list[dict[str, str]]:
+    """The load test's mix: every search on the page and the API, the article pages, and
+    the browse pages eight times each."""
+    workload = [{"kind": "search", "path": q.path("/search/")} for q in queries]
+    workload += [{"kind": "api", "path": q.path("/api/search")} for q in queries]
+    workload += [{"kind": "article", "path": p} for p in paths["article"]]
+    browse = [p for name, ps in paths.items() if name != "article" for p in ps]
+    workload += [{"kind": "browse", "path": p} for p in browse] * 8
+    return workload
+
+
+def _backend_cpu_reader(connection: Any) -> Callable[[], tuple[int, float]] | None:
+    """A function giving the pid of `connection`'s PostgreSQL backend and the CPU
+    milliseconds it has used so far (from /proc); None when the server is not on this
+    machine."""
+    host = connection.settings_dict.get("HOST") or ""
+    if not (host.startswith("/") or host in ("localhost", "127.0.0.1", "::1")):
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def read() -> tuple[int, float]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = int(cursor.fetchone()[0])
+        schedstat = Path(
+            f"/proc/{pid}/schedstat"
+        )  # nanoseconds on a CPU, where the kernel keeps it
+        if schedstat.exists():
+            return pid, int(schedstat.read_text().split()[0]) / 1e6
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return pid, (int(fields[11]) + int(fields[12])) * 1000 / ticks  # utime + stime, in ticks
+
+    try:
+        read()
+    except OSError:
+        return None
+    return read
 
 
 def _last_number(pattern: str, text: str) -> float:

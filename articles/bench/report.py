@@ -143,6 +143,9 @@ def table(results: dict[str, Any]) -> str:
         f"{db.get('articles_table_total_mb')} MB, search GIN {db.get('search_gin_index_mb')} MB); "
         f"bench process peak RSS {memory.get('bench_process_peak_rss_mb')} MB"
     )
+    cpu = results.get("cpu_per_request")
+    if cpu:
+        lines.append(_cpu_line(cpu))
     load = results.get("load")
     if load:
         lines.append(
@@ -162,6 +165,24 @@ def table(results: dict[str, Any]) -> str:
     for problem in results.get("problems", []):
         lines.append(f"PROBLEM: {problem}")
     return "\n".join(lines)
+
+
+def _cpu_line(cpu: dict[str, Any]) -> str:
+    mix = cpu["mix"]
+    if mix["postgresql_ms"] is None:
+        return (
+            f"CPU per request of the load mix: Python {mix['python_ms']} ms in the web "
+            "process (PostgreSQL's share unknown: the server is not on this machine)"
+        )
+    kinds = ", ".join(
+        f"{kind} {v['python_ms']} + {v['postgresql_ms']}" for kind, v in cpu["by_kind"].items()
+    )
+    return (
+        f"CPU per request of the load mix: Python {mix['python_ms']} ms + PostgreSQL "
+        f"{mix['postgresql_ms']} ms ({kinds}): {cpu['cores']} cores serve at most "
+        f"{cpu['ceiling_requests_per_s']} requests/s, PostgreSQL alone at most "
+        f"{cpu['postgresql_ceiling_requests_per_s']}"
+    )
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -198,6 +219,9 @@ def markdown(results: dict[str, Any]) -> str:
         "in-process server peak RSS "
         f"{results.get('memory', {}).get('bench_process_peak_rss_mb')} MB"
     )
+    cpu = results.get("cpu_per_request")
+    if cpu:
+        out.append(f"- {_cpu_line(cpu)}")
     load = results.get("load")
     if load:
         out.append(
