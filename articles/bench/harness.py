@@ -853,7 +853,8 @@ def _backend_cpu_reader(connection: Any) -> Callable[[], tuple[int, float]] | No
     """A function giving the pid of `connection`'s PostgreSQL backend and the CPU
     milliseconds it has used so far (from /proc); None when the server is not on this
     machine."""
-    host = connection.settings_dict.get("HOST") or ""
+    connection.ensure_connection()
+    host = connection.connection.info.host  # a Unix socket's folder, or a host name
     if not (host.startswith("/") or host in ("localhost", "127.0.0.1", "::1")):
         return None
     ticks = os.sysconf("SC_CLK_TCK")
