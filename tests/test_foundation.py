@@ -128,6 +128,19 @@ def test_check_deploy_passes_with_production_settings():
     assert result.returncode == 0, result.stderr
 
 
+def test_the_web_server_keeps_the_loaded_project_out_of_garbage_collections():
+    # A full collection walked every module, class and app-registry object of the worker
+    # (21-27 ms at 1,000,000 articles, on whichever request triggered it).
+    code = "import gc, newsarchive.wsgi\nprint(gc.get_freeze_count(), len(gc.get_objects()))\n"
+    env = {**os.environ, "DEBUG": "false", "SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "a.example"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    frozen, tracked = map(int, result.stdout.split())
+    assert frozen > 10_000 and tracked < frozen / 4
+
+
 def test_migrations_are_committed():
     result = run_manage("makemigrations", "--check", "--dry-run")
     assert result.returncode == 0, result.stdout + result.stderr

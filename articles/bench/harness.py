@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from newsarchive.startup import freeze_loaded_objects
+
 from .corpus import CorpusSpec, pick_terms, terms_path, write_jsonl, write_text_files
 from .load import percentile
 from .peers import Fts5Peer, NaiveDjango, TantivyPeer, fts5_available, tantivy_available
@@ -800,6 +802,8 @@ class Runner:
         )
         self._configs = self.configs()
         queries, results["queries_chosen"] = self.choose_queries(corpus)
+        # As the production server does once it has loaded the project (newsarchive/wsgi.py).
+        freeze_loaded_objects()
         self.say(f"searches: {len(queries)} queries x {self.o.repetitions} warm repetitions")
         results["searches"] = self.measure_searches(queries)
         self.say("pages:")
