@@ -670,7 +670,9 @@ class Runner:
         backend = _backend_cpu_reader(connection)
         for (kind, path), weight in weights.items():
             self.get(client, path)
-            for _attempt in range(3):  # again if the connection was renewed meanwhile
+            # Again if the connection was renewed meanwhile (CONN_MAX_AGE): the backend's
+            # counters before and after must be the same process's.
+            for _attempt in range(3):
                 before_server = backend() if backend else (0, 0.0)
                 before = time.process_time()
                 for _ in range(reps):
@@ -820,7 +822,6 @@ class Runner:
         if self.o.peers:
             results["peers"] = self.measure_peers(queries, corpus)
         workload = load_workload(queries, paths)
-        self.say("cpu per request (the load mix, in-process):")
         results["cpu_per_request"] = self.measure_cpu(workload)
         if self.o.load:
             results["load"] = self.load_test(workload)
@@ -867,13 +868,12 @@ def _backend_cpu_reader(connection: Any) -> Callable[[], tuple[int, float]] | No
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
             pid = int(cursor.fetchone()[0])
-        schedstat = Path(
-            f"/proc/{pid}/schedstat"
-        )  # nanoseconds on a CPU, where the kernel keeps it
+        # Nanoseconds on a CPU where the kernel keeps them, else clock ticks (10 ms).
+        schedstat = Path(f"/proc/{pid}/schedstat")
         if schedstat.exists():
             return pid, int(schedstat.read_text().split()[0]) / 1e6
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return pid, (int(fields[11]) + int(fields[12])) * 1000 / ticks  # utime + stime, in ticks
+        return pid, (int(fields[11]) + int(fields[12])) * 1000 / ticks  # utime + stime
 
     try:
         read()
