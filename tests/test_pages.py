@@ -358,3 +358,34 @@ def test_remembered_tag_and_source_urls_follow_renames_and_the_script_prefix():
     finally:
         set_script_prefix("/")
     assert tag.get_absolute_url() == "/tags/ports/"
+
+
+def test_article_urls_are_what_reverse_gives_under_any_script_prefix():
+    from django.urls import reverse, set_script_prefix
+
+    from articles.models import Article
+
+    cases = [(7, "storm-warning"), (123456, "économie-à-paris"), (9, "")]
+    for prefix in ("/", "/archive/"):
+        set_script_prefix(prefix)
+        try:
+            for pk, slug in cases:
+                expected = reverse("articles:article_detail", args=[pk, slug or "article"])
+                assert Article(pk=pk, slug=slug).get_absolute_url() == expected
+                assert expected.startswith(prefix)
+        finally:
+            set_script_prefix("/")
+    assert Article(pk=5, slug="é").get_absolute_url() == "/articles/5/%C3%A9/"
+
+
+def test_listed_dates_read_as_django_writes_them_in_every_month():
+    from django.utils.dateformat import format as format_date
+
+    from articles.models import Article
+    from articles.templatetags.archive_tags import article_item
+
+    for month in range(1, 13):
+        moment = datetime(2024, month, 9, 12, tzinfo=UTC)
+        article = Article(pk=1, slug="a", title="T", language="en", published_at=moment)
+        article.tag_list, article.snippet = [], ""
+        assert f">{format_date(moment, 'j M Y')}</time>" in article_item(article)

@@ -7,13 +7,16 @@ from typing import Any
 
 from django import template
 from django.utils import timezone
-from django.utils.dateformat import format as format_date
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.languages import RTL_LANGUAGES
 
 register = template.Library()
+
+# Dates as Django's "j M Y" writes them in English, the site's one language (base.html):
+# formatting through Django's translated month names took a fifth of each result's Python.
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @register.filter
@@ -56,7 +59,7 @@ def article_item(article: Any, link_qs: str = "", position: int = 0) -> SafeStri
         html.append(f'<a class="source" href="{url}">{name}</a>\n    ')
     if article.published_at:
         moment = timezone.localtime(article.published_at)
-        shown = format_date(moment, "j M Y")
+        shown = f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
         html.append(f'<time datetime="{moment.isoformat()}">{shown}</time>\n    ')
     if language:
         html.append(f'<span class="language">{language}</span>\n    ')
