@@ -1264,8 +1264,8 @@ def _search_exactly(
     else:
         order = _OLDEST_SQL if sort == "oldest" else _NEWEST_SQL
         inner = matches.annotate(rank=Value(0.0))
-    names = ["id", "published_at", "rank", "source_id", "language", "month"]
-    columns = _with_month(inner).values(*names, *(["tag_ids"] if facets else []))
+    names = ("id", "published_at", "rank")
+    columns = _facet_columns(inner, *names) if facets else inner.values(*names)
     sql, params = columns.query.sql_with_params()
     with _cheap_pages() as cursor:
         ids, count, facet_rows = _page_count_and_facets(
@@ -1374,8 +1374,9 @@ def _window_and_facet_sample(
     return ids, found, facet_rows
 
 
-def _facet_columns(qs: Any) -> Any:
-    return _with_month(qs).values("source_id", "language", "month", "tag_ids")
+def _facet_columns(qs: Any, *columns: str) -> Any:
+    """`columns` of `qs` and what the facet rows count by (see _FACET_SQL)."""
+    return _with_month(qs).values(*columns, "source_id", "language", "month", "tag_ids")
 
 
 def _with_month(qs: Any) -> Any:
