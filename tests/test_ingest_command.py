@@ -407,7 +407,9 @@ def _wait_for_import_sessions_to_end() -> None:
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
 def test_an_interrupted_or_killed_import_leaves_whole_batches_and_a_rerun_completes(tmp_path, sig):
-    total, batch = 6000, 200
+    # Enough batches that the import cannot end between the first commit and the signal,
+    # even when this process is slow to send it (6,000 did once, on a busy machine).
+    total, batch = 12000, 200
     dump = write_dump(tmp_path / "big.jsonl", range(total))
     first, rest = dump.read_text().split("\n", 1)
     dump.write_text(f"{first}\n{{not json\n{rest}")  # one bad line, near the start
