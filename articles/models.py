@@ -356,6 +356,13 @@ class Article(models.Model):
                 F("id").desc(),
                 name="article_published_idx",
             ),
+            # Oldest-first listings and searches. The index above, read backwards, gives
+            # the undated articles first; a sort of every article took 323 ms at 1,000,000.
+            models.Index(
+                F("published_at").asc(nulls_last=True),
+                F("id").asc(),
+                name="article_published_asc_idx",
+            ),
             # Per-source listings and the source facet.
             models.Index(fields=["source", "published_at"], name="article_source_date_idx"),
             # Language filter and facet.
