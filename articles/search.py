@@ -1122,8 +1122,9 @@ def run_search(
     # Estimated before the filter terms join the words: the planner, taking a filter's
     # term and its column for independent conditions, would count the filter twice.
     estimate = estimate_rows(matches.values("id"))
+    filter_terms = SearchFilters(sources, tags, dates).terms()
     if query is not None:
-        matches = narrowed(matches, SearchFilters(sources, tags, dates).terms())
+        matches = narrowed(matches, filter_terms)
 
     facet_rows: list[tuple] | None = None
     level = 1  # facet rows are from the matches in this sample bucket
@@ -1154,7 +1155,11 @@ def run_search(
         if not ids and page > 1:
             raise PageNotFound("There are no results on this page.")
         if facets and facet_rows is None:
-            facet_rows = _sampled_facet_rows(matches, level)
+            # A listing without words is filtered by its B-tree and tag indexes, whose big
+            # bitmaps its facet sample would AND with the sample's; the sample's GIN scan
+            # takes the filter terms instead (a big source and tag at 1,000,000: 93 -> 18 ms).
+            extra = filter_terms if query is None else ""
+            facet_rows = _sampled_facet_rows(matches, level, extra)
         sampled = _facet_total(facet_rows) if facet_rows is not None else 0
         if page == 1 and len(ids) < page_size:
             count, is_estimate = len(ids), False
@@ -1410,9 +1415,11 @@ def facet_sample_rows(query: Any) -> int:
     return FACET_SAMPLE_ROWS // (8 if getattr(query, "has_phrase", False) else 1)
 
 
-def _sampled_facet_rows(matches: Any, level: int) -> list[tuple]:
-    """Facet rows over the matches in sample bucket `level` (all of them for 1)."""
-    sql, params = _facet_columns(narrowed(matches, sample_terms(level))).query.sql_with_params()
+def _sampled_facet_rows(matches: Any, level: int, filter_terms: str = "") -> list[tuple]:
+    """Facet rows over the matches in sample bucket `level` (all of them for 1), looked up
+    with `filter_terms` too when `matches` are not already."""
+    terms = " & ".join(t for t in (sample_terms(level), filter_terms) if t)
+    sql, params = _facet_columns(narrowed(matches, terms)).query.sql_with_params()
     with _cheap_pages() as cursor:
         cursor.execute(f"WITH m AS MATERIALIZED ({sql}) {_FACET_SQL}", (*params, FACET_LIMIT + 1))
         return [row[1:] for row in cursor.fetchall()]
