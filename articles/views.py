@@ -10,8 +10,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.paginator import EmptyPage, Paginator
-from django.db.models import Count
-from django.db.models.functions import ExtractDay, ExtractMonth
 from django.http import (
     Http404,
     HttpRequest,
@@ -513,13 +511,7 @@ def archive_index(request: HttpRequest) -> HttpResponse:
 def archive_year(request: HttpRequest, year: int) -> HttpResponse:
     start, end = _valid_date(year, 1, 1), _valid_date(year, 12, 31)
     in_year = _day_range(start, end)
-    counts = dict(
-        in_year.annotate(m=ExtractMonth("published_at"))
-        .values("m")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("m", "n")
-    )
+    counts = Article.objects.visible_counts_by("month", start, end)
     months = [
         {"number": m, "name": calendar.month_name[m], "count": counts.get(m, 0)}
         for m in range(1, 13)
@@ -541,13 +533,7 @@ def archive_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
     start = _valid_date(year, month, 1)
     end = date(year, month, calendar.monthrange(year, month)[1])
     in_month = _day_range(start, end)
-    counts = dict(
-        in_month.annotate(d=ExtractDay("published_at"))
-        .values("d")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("d", "n")
-    )
+    counts = Article.objects.visible_counts_by("day", start, end)
     days = [{"number": d, "count": counts.get(d, 0)} for d in range(1, end.day + 1)]
     return render(
         request,

@@ -298,6 +298,7 @@ def test_date_archive_counts_per_month_and_day_in_utc(client, corpus):
     month = client.get("/archive/2020/3/").content.decode()
     assert '<a href="/archive/2020/3/14/">14</a> <span class="n">1</span>' in month
     assert '<a href="/archive/2020/3/15/">15</a> <span class="n">1</span>' in month
+    assert '16 <span class="n">0</span>' in month  # its one article is hidden
     assert titles(client.get("/archive/2020/3/14/")) == ["Comet seen over the city"]
     assert client.get("/archive/2020/2/30/").status_code == 404
     assert client.get("/archive/2020/13/").status_code == 404
