@@ -11,33 +11,21 @@ process while this process (one web worker, `DEBUG` off) requests the pages in t
 
 from __future__ import annotations
 
-import gc
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from time_pages import django_client  # docs/, this script's folder
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ("/", "/sources/", "/tags/")
 
 
 def main(dumps: list[str]) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsarchive.settings")
-    os.environ.setdefault("DEBUG", "false")
-    os.environ.setdefault("SECRET_KEY", "pages-during-import-" + "x" * 40)
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-    import django
-
-    django.setup()
+    client = django_client()
     from django.core.cache import cache
-    from django.test import Client
 
-    gc.collect()
-    gc.freeze()
-    client = Client()
     for page in PAGES:
         cached, recounted = [], []
         client.get(page)
