@@ -98,21 +98,34 @@ class AdminArticleQuerySet(ArticleQuerySet):
         return clone
 
     def _few_dates(self) -> list[datetime]:
-        dates = self.order_by().prefetch_related(None).values_list("published_at", flat=True)
-        return [d for d in dates if d is not None]
+        # Read once: the date hierarchy asks for the range, then for the years or months.
+        dates: list[datetime] | None = getattr(self, "_dates", None)
+        if dates is None:
+            found = self.order_by().prefetch_related(None).values_list("published_at", flat=True)
+            dates = self._dates = [d for d in found if d is not None]
+        return dates
 
     def aggregate(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
         first, last = kwargs.get("first"), kwargs.get("last")
-        if (
-            self.few_matches
-            and not args
+        if not (
+            not args
             and set(kwargs) == {"first", "last"}
             and isinstance(first, Min)
             and isinstance(last, Max)
+            and all(_aggregated_field(a) == "published_at" for a in (first, last))
         ):
-            dates = self._few_dates()
-            return {"first": min(dates, default=None), "last": max(dates, default=None)}
-        return super().aggregate(*args, **kwargs)
+            return super().aggregate(*args, **kwargs)
+        # The date hierarchy asks for these bounds, then datetimes() needs them again: over
+        # the tag links of a big tag they cost 171 ms each (194,011 articles at 1,000,000).
+        bounds: dict[str, Any] | None = getattr(self, "_date_bounds", None)
+        if bounds is None:
+            if self.few_matches:
+                dates = self._few_dates()
+                bounds = {"first": min(dates, default=None), "last": max(dates, default=None)}
+            else:
+                bounds = super().aggregate(*args, **kwargs)
+            self._date_bounds = bounds
+        return dict(bounds)
 
     def datetimes(self, field_name: str, kind: Any, order: Any = "ASC", tzinfo: Any = None) -> Any:
         if field_name != "published_at" or kind not in ("year", "month"):
@@ -130,7 +143,7 @@ class AdminArticleQuerySet(ArticleQuerySet):
         return found if order == "ASC" else found[::-1]
 
     def _probe_buckets(self, kind: str, tz: Any, bucket: Any) -> list[datetime]:
-        bounds = self.order_by().aggregate(first=Min("published_at"), last=Max("published_at"))
+        bounds = self.aggregate(first=Min("published_at"), last=Max("published_at"))
         if bounds["first"] is None:
             return []
         starts, start, last = [], bucket(bounds["first"]), bucket(bounds["last"])
@@ -151,6 +164,11 @@ class AdminArticleQuerySet(ArticleQuerySet):
         ]
         hits = set(probes[0].union(*probes[1:], all=True))
         return [starts[i] for i in sorted(hits)]
+
+
+def _aggregated_field(aggregate: Any) -> str | None:
+    source = aggregate.get_source_expressions()[0]  # then its filter and ordering, if any
+    return getattr(source, "name", None)
 
 
 class LanguageFilter(admin.SimpleListFilter):

@@ -156,10 +156,12 @@ def test_changelist_with_a_search_stays_within_a_query_budget(
     Article.tags.through.objects.bulk_create(
         Article.tags.through(article_id=r.pk, tag_id=t.pk) for r in rows for t in tags
     )
-    # session, user, 2 permissions, languages, the query parsed in each language, 3 filter
-    # lists (sources, tags, runs), capped count, page, tags prefetch, the matches' dates
-    # (range, then years): 14 whatever the number of rows.
-    with django_assert_max_num_queries(14):
+    # Once the languages and the site-wide counts behind the filters are cached: session,
+    # user, 2 permissions, the counts' generation for the source and tag filters, the runs
+    # filter, the query parsed in each language, capped count, page, tags prefetch, and the
+    # matches' dates (read once for the range and the years): 12 whatever the number of rows.
+    editor_client.get(ARTICLES)
+    with django_assert_max_num_queries(12):
         response = editor_client.get(ARTICLES, {"q": "volcano"})
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == 50
