@@ -1122,9 +1122,9 @@ def run_search(
     # Estimated before the filter terms join the words: the planner, taking a filter's
     # term and its column for independent conditions, would count the filter twice.
     estimate = estimate_rows(matches.values("id"))
-    filter_terms = SearchFilters(sources, tags, dates).terms()
+    filters = SearchFilters(sources, tags, dates)
     if query is not None:
-        matches = narrowed(matches, filter_terms)
+        matches = narrowed(matches, filters.terms())
 
     facet_rows: list[tuple] | None = None
     level = 1  # facet rows are from the matches in this sample bucket
@@ -1158,7 +1158,7 @@ def run_search(
             # A listing without words is filtered by its B-tree and tag indexes, whose big
             # bitmaps its facet sample would AND with the sample's; the sample's GIN scan
             # takes the filter terms instead (a big source and tag at 1,000,000: 93 -> 18 ms).
-            extra = filter_terms if query is None else ""
+            extra = filters.terms() if query is None else ""
             facet_rows = _sampled_facet_rows(matches, level, extra)
         sampled = _facet_total(facet_rows) if facet_rows is not None else 0
         if page == 1 and len(ids) < page_size:
