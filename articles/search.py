@@ -1039,12 +1039,11 @@ def fetch_articles(ids: list[int], query: Any = None, *, snippets: bool = True) 
     """The articles of `ids`, in that order, with a marked snippet (for a query) and their
     tags by name as `tag_list`.
 
-    The tags come in the same statement, by the articles' `tag_ids` (kept by triggers, see
-    articles/tag_ids.py): no prefetch through the link table, no second query.
+    The tags come in the same statement (ArticleQuerySet.with_tag_rows).
     """
     from .models import Article, Tag
 
-    qs = Article.objects.filter(id__in=ids).for_listing().annotate(tag_rows=_tag_rows())
+    qs = Article.objects.filter(id__in=ids).for_listing().with_tag_rows()
     if snippets and query is not None:
         qs = qs.annotate(raw_snippet=snippet_expression(query))
     elif snippets:
@@ -1062,19 +1061,6 @@ def fetch_articles(ids: list[int], query: Any = None, *, snippets: bool = True) 
         else:
             article.snippet = escape(_lead(raw))
     return articles
-
-
-def _tag_rows() -> RawSQL:
-    """Each article's tags as a JSON list of [id, name, slug]."""
-    from .models import Article, Tag
-
-    article, tag = Article._meta.db_table, Tag._meta.db_table
-    return RawSQL(  # noqa: S611 -- constant SQL, no parameters
-        "(SELECT coalesce(json_agg(json_build_array(t.id, t.name, t.slug)), '[]')::text "  # noqa: S608
-        f'FROM "{tag}" t WHERE t.id = ANY("{article}"."tag_ids"))',
-        (),
-        output_field=TextField(),
-    )
 
 
 def _lead(text: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import csv
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -275,8 +276,8 @@ def search_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     ordered = matches.oldest_first() if sort == "oldest" else matches.newest_first()
     # Plain rows, not Article, Source and Tag objects: building those took two thirds of
     # an export's time (100,000 rows in 23.5 s at 1,000,000 articles).
-    rows = ordered.with_tag_names().values_list(
-        "pk", "slug", "title", "source__name", "published_at", "language", "tag_names", "url"
+    rows = ordered.with_tag_rows().values_list(
+        "pk", "slug", "title", "source__name", "published_at", "language", "tag_rows", "url"
     )[:EXPORT_LIMIT]
     base_url = request.build_absolute_uri("/")[:-1]
 
@@ -296,7 +297,7 @@ def search_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
                     source or "",
                     published.isoformat() if published else "",
                     language,
-                    tags or "",
+                    "; ".join(name for _, name, _ in json.loads(tags)),
                     url or "",
                     base_url + article_path(pk, slug),
                 ]
