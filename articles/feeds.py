@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from .models import Article, Source, Tag
-from .search import PageNotFound
-from .views import bind_search, resolve_source_slug, resolve_tag_slug, search_from
+from .search import PageNotFound, SearchRequest, search
+from .views import bind_search, resolve_source_slug, resolve_tag_slug
 
 FEED_ITEMS = 30
 
@@ -39,11 +39,9 @@ class ArticleFeed(Feed):
         return [t.name for t in item.tag_list]
 
 
-def _newest(base: Any) -> list[Article]:
-    from .search import fetch_articles
-
-    ids = list(base.newest_first().values_list("id", flat=True)[:FEED_ITEMS])
-    return fetch_articles(ids, None)
+def _newest(**filters: Any) -> list[Article]:
+    found = search(SearchRequest(sort="newest", page_size=FEED_ITEMS, facets=False, **filters))
+    return found.articles
 
 
 class LatestFeed(ArticleFeed):
@@ -54,7 +52,7 @@ class LatestFeed(ArticleFeed):
         return reverse("articles:home")
 
     def items(self) -> list[Article]:
-        return _newest(Article.objects.visible())
+        return _newest()
 
 
 class SourceFeed(ArticleFeed):
@@ -71,7 +69,7 @@ class SourceFeed(ArticleFeed):
         return obj.get_absolute_url()
 
     def items(self, obj: Source) -> list[Article]:
-        return _newest(Article.objects.visible().filter(source=obj))
+        return _newest(sources=(obj.pk,))
 
 
 class TagFeed(ArticleFeed):
@@ -88,7 +86,7 @@ class TagFeed(ArticleFeed):
         return obj.get_absolute_url()
 
     def items(self, obj: Tag) -> list[Article]:
-        return _newest(Article.objects.visible().tagged(obj))
+        return _newest(tags=(obj.pk,))
 
 
 class SearchFeed(ArticleFeed):
@@ -98,10 +96,9 @@ class SearchFeed(ArticleFeed):
         filterset = bind_search(request)
         if not filterset.is_valid():
             raise Http404(filterset.error_message())
-        filterset.form.cleaned_data["sort"] = "newest"
-        filterset.form.cleaned_data["page"] = 1
+        wanted = filterset.search_request(sort="newest", page=1, page_size=FEED_ITEMS, facets=False)
         try:
-            results = search_from(filterset, page_size=FEED_ITEMS, facets=False)
+            results = search(wanted)
         except PageNotFound as exc:
             raise Http404(str(exc)) from exc
         return {

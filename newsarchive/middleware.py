@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+
+logger = logging.getLogger(__name__)
 
 NUL = "\x00"
 NUL_MESSAGE = "The address contains a NUL character (%00), which no search or page can use."
@@ -29,6 +32,54 @@ class RejectNulMiddleware:
         ):
             return bad_request(request, NUL_MESSAGE)
         return self.get_response(request)
+
+
+class IndexAfterWriteMiddleware:
+    """After a request that may have written (POST: the admin's saves, deletes, bulk
+    actions, merges and restores), apply the search index's change log at once, so a
+    curator's edit shows in searches on every process within a second.
+
+    The writes themselves were logged by database triggers in their own transactions
+    (articles/search/indexer.py); this only saves waiting for the next catch-up. A
+    request that wrote nothing finds the log empty (one query).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.method == "POST":
+            from articles.search.indexer import catch_up_quietly
+
+            catch_up_quietly()
+        return response
+
+
+class SearchUnavailableMiddleware:
+    """The site's own 503 (JSON under /api/) while there is no search index to answer from:
+    before the first `manage.py reindex` of an upgraded archive, or after the index folder
+    was lost. `Retry-After` tells clients and monitors to come back."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from articles.search import SearchUnavailable
+
+        if not isinstance(exception, SearchUnavailable):
+            return None
+        logger.error("search unavailable: %s", exception)
+        message = "Search is being rebuilt and will be back shortly."
+        if request.path_info.startswith("/api/"):
+            response: HttpResponse = JsonResponse({"error": message}, status=503)
+        else:
+            response = render(request, "503.html", {"message": message}, status=503)
+        response["Retry-After"] = "60"
+        return response
 
 
 def bad_request(request: HttpRequest, message: str) -> HttpResponse:

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "django.contrib.postgres",
     "django_filters",
     "simple_history",
@@ -54,6 +55,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "newsarchive.middleware.RejectNulMiddleware",
+    "newsarchive.middleware.IndexAfterWriteMiddleware",
+    "newsarchive.middleware.SearchUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -101,6 +104,12 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_newsarchive")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The search index (articles/search/): a folder every process of this machine shares, and
+# the name under which it follows the database's change log (one per machine when several
+# machines keep their own index; `manage.py index --forget NAME` drops a retired one).
+SEARCH_INDEX_DIR = Path(env.str("SEARCH_INDEX_DIR", default=str(BASE_DIR / "var" / "index")))
+SEARCH_INDEX_NAME = env.str("SEARCH_INDEX_NAME", default="default")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -10,7 +10,6 @@ from xml.etree import ElementTree
 import pytest
 
 from articles.models import SourceRedirect, TagRedirect
-from articles.search import clear_languages_cache
 from tests.factories import make_article, make_source, make_tag
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -18,9 +17,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 @pytest.fixture(autouse=True)
 def _fresh():
-    clear_languages_cache()
     yield
-    clear_languages_cache()
 
 
 def entries(response) -> list[str]:

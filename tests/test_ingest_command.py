@@ -44,12 +44,15 @@ def ingest(*args: str) -> tuple[int, str, str]:
 
 
 def db_env() -> dict[str, str]:
-    """Environment that points a child process at this test's database."""
+    """Environment that points a child process at this test's database and search index."""
+    from django.conf import settings
+
     name = connection.settings_dict["NAME"]
     url = os.environ.get("DATABASE_URL")
+    index = {"SEARCH_INDEX_DIR": str(settings.SEARCH_INDEX_DIR)}
     if url:
-        return {"DATABASE_URL": urlunsplit(urlsplit(url)._replace(path=f"/{name}"))}
-    return {"EMBEDDED_DATABASE_NAME": name}
+        return {"DATABASE_URL": urlunsplit(urlsplit(url)._replace(path=f"/{name}")), **index}
+    return {"EMBEDDED_DATABASE_NAME": name, **index}
 
 
 def manage_cmd(*args: str) -> list[str]:
