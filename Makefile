@@ -59,7 +59,7 @@ check: install-dev
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 bench: migrate
-	$(BIN)/python manage.py bench $(BENCH_ARGS)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 db-stop:
 	@test -x $(BIN)/python && $(BIN)/python -c "from newsarchive import embedded_db; embedded_db.stop()" || true

@@ -1,4 +1,4 @@
-"""The benchmark run behind `manage.py bench`: import, measure, compare, load-test, report.
+"""The benchmark run behind `python -m bench`: import, measure, compare, load-test, report.
 
 The command first re-executes itself with the bench environment (`launch`):
 its own database (`<name>_bench`, never the user's archive), DEBUG off and the
@@ -157,19 +157,33 @@ def create_database(url: str) -> None:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
-def launch(argv: list[str], manage_py: Path) -> int:
+def launch(argv: list[str], root: Path) -> int:
     """Run the benchmark in a child process with the bench environment; its exit code."""
     env = bench_environment(os.environ)
     if env.get("DATABASE_URL"):
         create_database(env["DATABASE_URL"])
-    command = [sys.executable, str(manage_py), "bench", *argv]
-    child = subprocess.Popen(command, env=env)  # noqa: S603 (our own interpreter and arguments)
+    command = [sys.executable, "-m", "bench", *argv]
+    # S603: our own interpreter and arguments.
+    child = subprocess.Popen(command, env=env, cwd=root)  # noqa: S603
     while True:
         try:
             return child.wait()
         except KeyboardInterrupt:
             # The child got the same Ctrl-C; let it stop its server and finish.
             continue
+
+
+def setup_django() -> None:
+    """Load the project's settings in a process not started by manage.py."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsarchive.settings")
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        django.setup()
+    except ImproperlyConfigured as exc:
+        # As manage.py says it: the operator's mistake, without a traceback.
+        raise SystemExit(f"Configuration error: {exc}") from exc
 
 
 # --- the child: the run itself -----------------------------------------------------------------
@@ -202,7 +216,7 @@ class Runner:
         if not name.endswith(SUFFIX):
             raise BenchError(
                 f"refusing to benchmark in database {name!r}: its name must end in {SUFFIX!r} "
-                "(run `manage.py bench`, which picks the bench database itself)"
+                "(run `python -m bench`, which picks the bench database itself)"
             )
 
     def _admin(self) -> Any:
@@ -752,7 +766,7 @@ class Runner:
                 [
                     sys.executable,
                     "-m",
-                    "articles.bench.load",
+                    "bench.load",
                     "--base",
                     f"http://127.0.0.1:{port}",
                     "--paths",
