@@ -37,7 +37,7 @@ from newsarchive.startup import freeze_loaded_objects
 
 from .corpus import CorpusSpec, pick_terms, terms_path, write_jsonl, write_text_files
 from .load import percentile
-from .peers import Fts5Peer, NaiveDjango, TantivyPeer, fts5_available, tantivy_available
+from .peers import Fts5Peer, TantivyPeer, fts5_available
 from .queries import (
     OR_TERM_TARGET,
     PHRASE_TARGET,
@@ -572,8 +572,7 @@ class Runner:
         return out
 
     def measure_peers(self, queries: list[Query], corpus: Path) -> dict[str, Any]:
-
-        peers: list[Any] = [NaiveDjango(self._configs)]
+        peers: list[Any] = []
         info: dict[str, Any] = {}
         if fts5_available():
             path = self.dir / f"fts5-{self.spec.name()}.sqlite"
@@ -584,15 +583,12 @@ class Runner:
             peers.append(Fts5Peer(path))
         else:
             info["sqlite_fts5"] = "this Python's sqlite3 has no FTS5; skipped"
-        if tantivy_available():
-            path = self.dir / f"tantivy-{self.spec.name()}"
-            if not (path / "meta.json").exists() or self.o.fresh:
-                started = time.perf_counter()
-                TantivyPeer.build(corpus, path)
-                info["tantivy_build_s"] = round(time.perf_counter() - started, 1)
-            peers.append(TantivyPeer(path))
-        else:
-            info["tantivy"] = 'not installed (pip install -e ".[bench]"); skipped'
+        path = self.dir / f"tantivy-{self.spec.name()}"
+        if not (path / "meta.json").exists() or self.o.fresh:
+            started = time.perf_counter()
+            TantivyPeer.build(corpus, path)
+            info["tantivy_build_s"] = round(time.perf_counter() - started, 1)
+        peers.append(TantivyPeer(path))
         results: dict[str, dict[str, Any]] = {}
         for peer in peers:
             self.say(f"peer: {peer.name}")

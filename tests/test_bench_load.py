@@ -14,7 +14,7 @@ import pytest
 
 from bench import load
 from bench.corpus import CorpusSpec, write_jsonl
-from bench.peers import Fts5Peer, TantivyPeer, fts5_available, tantivy_available
+from bench.peers import Fts5Peer, TantivyPeer, fts5_available
 from bench.queries import Filters, Query, with_variants
 from bench.report import add_ratios, markdown, ratio, table
 
@@ -217,7 +217,6 @@ def test_fts5_peer_finds_the_same_article_with_filters(small_corpus: Path, tmp_p
     assert peer.search(Query("x", "and", ("zzzznotaword",))).count == 0
 
 
-@pytest.mark.skipif(not tantivy_available(), reason="tantivy is not installed (optional)")
 def test_tantivy_peer_finds_the_same_article_with_filters(
     small_corpus: Path, tmp_path: Path
 ) -> None:
