@@ -88,23 +88,23 @@ class Options:
 # --- the parent: pick the bench database and re-execute ---------------------------------------
 
 
-def bench_name(name: str) -> str:
-    return name if name.endswith(SUFFIX) else f"{name}{SUFFIX}"
+def bench_name(name: str, suffix: str = SUFFIX) -> str:
+    return name if name.endswith(suffix) else f"{name}{suffix}"
 
 
-def bench_environment(environ: Mapping[str, str]) -> dict[str, str]:
-    """The environment of the child: its own database, production settings, DEBUG off."""
+def isolated_environment(environ: Mapping[str, str], suffix: str) -> dict[str, str]:
+    """`environ` with the database `<name><suffix>` on the same server instead of the
+    user's, production settings and DEBUG off."""
     env = dict(environ)
     url = environ.get("DATABASE_URL", "")
     if url:
-        env["DATABASE_URL"] = with_database(url, bench_name(_url_database(url)))
+        env["DATABASE_URL"] = with_database(url, bench_name(_url_database(url), suffix))
     else:
         env["EMBEDDED_DATABASE_NAME"] = bench_name(
-            environ.get("EMBEDDED_DATABASE_NAME") or "newsarchive"
+            environ.get("EMBEDDED_DATABASE_NAME") or "newsarchive", suffix
         )
     env.update(
         {
-            CHILD_FLAG: "1",
             "DEBUG": "false",
             "SECRET_KEY": environ.get(CHILD_FLAG + "_KEY") or secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
@@ -116,6 +116,11 @@ def bench_environment(environ: Mapping[str, str]) -> dict[str, str]:
         }
     )
     return env
+
+
+def bench_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment of the child: its own database, production settings, DEBUG off."""
+    return {**isolated_environment(environ, SUFFIX), CHILD_FLAG: "1"}
 
 
 def _url_database(url: str) -> str:
@@ -220,12 +225,7 @@ class Runner:
             )
 
     def _admin(self) -> Any:
-        import psycopg
-        from django.db import connection
-
-        params = connection.get_connection_params()
-        kwargs = {k: params[k] for k in ("host", "port", "user", "password") if params.get(k)}
-        return psycopg.connect(dbname="postgres", autocommit=True, **kwargs)
+        return admin_connection()
 
     def _env_for(self, database: str) -> dict[str, str]:
         env = dict(os.environ)
@@ -298,31 +298,7 @@ class Runner:
         """Run `manage.py ingest` as its own process; its rate, wall time and peak RSS."""
         database = env.get("EMBEDDED_DATABASE_NAME") or urlsplit(env["DATABASE_URL"]).path[1:]
         log = self.dir / f"ingest-{database}-{Path(args[0]).name}.log"
-        with log.open("w") as handle:
-            started = time.perf_counter()
-            process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-                [sys.executable, str(self.manage_py), "ingest", *args],
-                env=env,
-                stdout=handle,
-                stderr=subprocess.STDOUT,
-            )
-            _, status, usage = os.wait4(process.pid, 0)
-            process.returncode = os.waitstatus_to_exitcode(status)
-            wall = time.perf_counter() - started
-        text = log.read_text(errors="replace")
-        if process.returncode != 0:
-            tail = "\n".join(text.splitlines()[-5:])
-            raise BenchError(f"ingest exited {process.returncode} (log: {log}):\n{tail}")
-        created = _last_number(r"created ([\d,]+)", text)
-        reported = _last_number(r"([\d,]+) articles/s", text)
-        return {
-            "created": created,
-            "reported_articles_per_s": reported,
-            "wall_s": round(wall, 2),
-            "wall_articles_per_s": round(created / wall, 1) if created else 0.0,
-            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
-            "summary": _last_line_with("articles/s", text),
-        }
+        return run_ingest(self.manage_py, args, env, log)
 
     def text_ingest(self) -> dict[str, Any]:
         """Ingest plain-text files (a smaller sample) into a throwaway database."""
@@ -890,6 +866,45 @@ def _backend_cpu_reader(connection: Any) -> Callable[[], tuple[int, float]] | No
     except OSError:
         return None
     return read
+
+
+def admin_connection() -> Any:
+    """An autocommit connection to the maintenance database of Django's database server."""
+    import psycopg
+    from django.db import connection
+
+    params = connection.get_connection_params()
+    kwargs = {k: params[k] for k in ("host", "port", "user", "password") if params.get(k)}
+    return psycopg.connect(dbname="postgres", autocommit=True, **kwargs)
+
+
+def run_ingest(manage_py: Path, args: list[str], env: dict[str, str], log: Path) -> dict[str, Any]:
+    """Run `manage.py ingest` as its own process; its rate, wall time and peak RSS."""
+    with log.open("w") as handle:
+        started = time.perf_counter()
+        process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+            [sys.executable, str(manage_py), "ingest", *args],
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - started
+    text = log.read_text(errors="replace")
+    if process.returncode != 0:
+        tail = "\n".join(text.splitlines()[-5:])
+        raise BenchError(f"ingest exited {process.returncode} (log: {log}):\n{tail}")
+    created = _last_number(r"created ([\d,]+)", text)
+    reported = _last_number(r"([\d,]+) articles/s", text)
+    return {
+        "created": created,
+        "reported_articles_per_s": reported,
+        "wall_s": round(wall, 2),
+        "wall_articles_per_s": round(created / wall, 1) if created else 0.0,
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "summary": _last_line_with("articles/s", text),
+    }
 
 
 def _last_number(pattern: str, text: str) -> float:
