@@ -1060,7 +1060,7 @@ def machine_info() -> dict[str, Any]:
 
 def _git_revision() -> str:
     """The commit measured, with "+dirty" when the work tree had uncommitted changes."""
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[1]
 
     def git(*args: str) -> str:
         return subprocess.run(  # noqa: S603 -- fixed git arguments
