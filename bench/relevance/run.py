@@ -285,9 +285,10 @@ class Evaluation:
             ("sqlite_fts5", fts5, line_keys),
             ("tantivy", tantivy, line_keys),
         ]
+        notes = {"ours": note, "sqlite_fts5": build.get("sqlite_fts5", "")}
         for name, engine, keys in runs:
             if engine is None:
-                engines[name] = {"available": False, "note": note if name == "ours" else ""}
+                engines[name] = {"available": False, "note": notes.get(name, "")}
                 continue
             self.say(f"{name}: {len(made):,} queries")
             outcomes[name] = evaluate.run_engine(engine.search, made, keys.get)
@@ -295,8 +296,9 @@ class Evaluation:
                 "available": True,
                 "kinds": evaluate.summarize(made, outcomes[name]),
             }
-        engines["sqlite_fts5"].update({k: v for k, v in build.items() if "fts5" in k})
-        engines["tantivy"].update({k: v for k, v in build.items() if "tantivy" in k})
+        for name in ("sqlite_fts5", "tantivy"):
+            if f"{name}_build_s" in build:
+                engines[name]["build_s"] = build[f"{name}_build_s"]
         machine["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
         return {
             "corpus": {
