@@ -85,8 +85,8 @@ def text_analyzer(name: str) -> TextAnalyzer:
         .filter(Filter.lowercase())
     )
     if name != PLAIN:
-        if name in STOP_LISTS:
-            builder = builder.filter(Filter.stopword(name))
+        # Stop words are indexed (phrases keep their exact words and positions); queries
+        # leave them out of what must match (compile.py).
         builder = builder.filter(Filter.stemmer(name))
     if name == PLAIN or name in LATIN:
         builder = builder.filter(Filter.ascii_fold())
@@ -133,7 +133,8 @@ def words(text: str) -> list[str]:
 
 @lru_cache(maxsize=65536)
 def term(analyzer: str, word: str) -> str | None:
-    """The index term of one lowercased `word` under `analyzer`; None for a stop word."""
+    """The index term of one lowercased `word` under `analyzer` (None for a word too long
+    to be indexed)."""
     terms = text_analyzer(analyzer).analyze(word)
     return terms[0] if terms else None
 

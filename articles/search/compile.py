@@ -10,8 +10,9 @@ keep "the"): it adds to the score of the articles that have it, and narrows noth
 stop words never narrow or empty a query, in any mix of languages; a query of stop words
 alone matches nothing, and says so.
 
-Scoring is BM25 over the title (boosted) and the whole body of every match. Filters
-(source, tag, language, dates, visibility) score nothing; they only narrow.
+Scoring is BM25 over each match's title and whole body together (the `text_<analyzer>`
+fields, schema.py). Filters (source, tag, language, dates, visibility) score nothing; they
+only narrow.
 """
 
 from __future__ import annotations
@@ -24,10 +25,18 @@ from tantivy import FieldType, Occur, Query
 
 from . import analysis
 from .query import And, Filter, Node, Not, Or, Phrase, Word
-from .schema import HIDDEN, META, UNKNOWN_LANGUAGE, body_field, day_number, schema, title_field
+from .schema import (
+    EXACT,
+    HIDDEN,
+    META,
+    UNKNOWN_LANGUAGE,
+    body_field,
+    day_number,
+    schema,
+    text_field,
+    title_field,
+)
 
-# How much more a word in the title counts than the same word in the body.
-TITLE_BOOST = 2.0
 # Shortest prefix searched as a prefix (`a*` would be every word): shorter is a plain word.
 MIN_PREFIX = 2
 
@@ -212,26 +221,43 @@ class _Builder:
         if len(words) > 1:  # e-mail, U.S., 10:30: the parts side by side
             return self._phrase(node.text, node.field, 0, branch)
         term = analysis.term(branch, words[0])
-        if term is None:
-            return None
-        query = self._fields(node.field, branch, lambda f: self._term(f, term))
+        if term is None or analysis.is_stop_word(branch, words[0]):
+            return None  # a stop word of this branch's language: nothing to look for
+        if node.field is None:
+            # Matched through its stem; found as typed, it scores more.
+            exact = analysis.term(analysis.PLAIN, words[0]) or words[0]
+            query = _and(
+                [self._term(text_field(branch), term)],
+                [Query.term_query(schema(), EXACT, exact)],
+            )
+        else:
+            query = self._fields(node.field, branch, lambda f: self._term(f, term))
         return _Part(query, optional=self._stop_anywhere(words[0]))
 
     def _stop_anywhere(self, word: str) -> bool:
         return any(analysis.is_stop_word(name, word) for name in self.stop_analyzers)
 
     def _phrase(self, text: str, field_name: str | None, slop: int, branch: str) -> _Part | None:
+        # Every word, stop words included: the index holds them, so a phrase is exact.
+        # Without a field, word for word as written (the `exact` field); in `title:` or
+        # `body:`, through the stems of the article's language.
+        analyzer = analysis.PLAIN if field_name is None else branch
         positioned: list[tuple[int, str]] = []
         for position, word in enumerate(analysis.words(text)):
-            term = analysis.term(branch, word)
+            term = analysis.term(analyzer, word)
             if term is not None:
                 positioned.append((position, term))
+                stem = analysis.term(branch, word)
+                if field_name is None and stem is not None and not self._negated:
+                    self.terms.setdefault(text_field(branch), set()).add(stem)
         if not positioned:
             return None
         if len(positioned) == 1:
             term = positioned[0][1]
+            if field_name is None:
+                return _Part(Query.term_query(schema(), EXACT, term))
             return _Part(self._fields(field_name, branch, lambda f: self._term(f, term)))
-        # Positions relative to the first kept word, stop words' places kept as gaps.
+        # Positions relative to the first word (an over-long word leaves a gap).
         first = positioned[0][0]
         words: list[str | tuple[int, str]] = [(p - first, t) for p, t in positioned]
 
@@ -240,6 +266,8 @@ class _Builder:
                 self.terms.setdefault(f, set()).update(t for _, t in positioned)
             return Query.phrase_query(schema(), f, words, slop)
 
+        if field_name is None:
+            return _Part(Query.phrase_query(schema(), EXACT, words, slop))
         return _Part(self._fields(field_name, branch, phrase))
 
     def _prefix(self, word: str, field_name: str | None, branch: str) -> _Part:
@@ -272,9 +300,7 @@ class _Builder:
             return make(title_field(branch))
         if field_name == "body":
             return make(body_field(branch))
-        return _or(
-            [Query.boost_query(make(title_field(branch)), TITLE_BOOST), make(body_field(branch))]
-        )
+        return make(text_field(branch))
 
     # -- filters in the query ---------------------------------------------------------
 

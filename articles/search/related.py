@@ -15,7 +15,7 @@ from tantivy import Occur, Query
 
 from . import analysis
 from .index import SearchUnavailable, searcher
-from .schema import HIDDEN, META, body_field, schema, title_field
+from .schema import HIDDEN, META, schema, text_field
 from .searcher import fetch_articles
 
 # The body is read this far for its telling words.
@@ -31,10 +31,7 @@ def related_articles(article: Any, tag_ids: list[int], limit: int = 5) -> list[A
     except SearchUnavailable:
         return []
     name = analysis.analyzer_for(article.language)
-    fields = {
-        title_field(name): [article.title],
-        body_field(name): [(article.body or "")[:MLT_BODY_CHARS]],
-    }
+    fields = {text_field(name): [article.title, (article.body or "")[:MLT_BODY_CHARS]]}
     like = Query.more_like_this_document_fields_query(
         schema(),
         fields,

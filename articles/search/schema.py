@@ -4,8 +4,16 @@ The index holds what search needs and nothing a page shows: results are read bac
 PostgreSQL by id. Text is indexed, never stored. Per article:
 
 - `id`: its primary key (fast, to read a hit's id; indexed, to replace the document);
-- `title_<analyzer>`, `body_<analyzer>`: its words, in the fields of its language's analyzer
-  (articles/search/analysis.py), with positions for phrases;
+- `text_<analyzer>`: its title (twice) and body, in the field of its language's analyzer
+  (articles/search/analysis.py): what a word without a field matches and ranks by. One field
+  holding both makes BM25 count a word's occurrences in title and body together against the
+  article's whole length (BM25F, as SQLite FTS5's bm25() does with column weights), where a
+  score per field let one common word in a short title outweigh the same word said many
+  times in the body;
+- `exact`: the same text as written (lowercased, accents folded, nothing stemmed), one field
+  for every language, with positions: quoted phrases match here, word for word, and a word
+  found as typed scores more than one found through its stem;
+- `title_<analyzer>`, `body_<analyzer>`: title and body apart, for `title:` and `body:`;
 - `source`, `tag`, `author`: ids (0: no source), for filters and facets;
 - `language`: its ISO 639-1 code, `und` when unknown;
 - `month` (YYYYMM) and `day` (YYYYMMDD) of publication, 0 when undated: date filters,
@@ -27,10 +35,10 @@ from functools import lru_cache
 
 from tantivy import Document, Schema, SchemaBuilder
 
-from .analysis import ANALYZERS, analyzer_for
+from .analysis import ANALYZERS, PLAIN, analyzer_for
 
 # Bumped whenever the fields or analyzers change: an index of another version is rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 
 VISIBLE, HIDDEN, META = 0, 1, 2
 UNKNOWN_LANGUAGE = "und"
@@ -43,6 +51,17 @@ _MAX_SECONDS = (1 << 34) - 2
 _UNDATED_LAST = 1 << 63
 # Most characters of a body that are indexed (bodies are far shorter; see the importer's limit).
 MAX_INDEXED_CHARS = 5_000_000
+
+
+# How many times the title counts in `text_<analyzer>` (its weight against the body).
+TITLE_WEIGHT = 2
+
+
+EXACT = "exact"
+
+
+def text_field(analyzer: str) -> str:
+    return f"text_{analyzer}"
 
 
 def title_field(analyzer: str) -> str:
@@ -58,7 +77,10 @@ def schema() -> Schema:
     builder = SchemaBuilder()
     builder.add_unsigned_field("id", stored=True, indexed=True, fast=True)
     builder.add_unsigned_field("state", indexed=True, fast=True)
+    builder.add_text_field(EXACT, tokenizer_name=PLAIN)
     for name in ANALYZERS:
+        # No positions: phrases are matched in `exact` (or in title_ and body_ fields).
+        builder.add_text_field(text_field(name), tokenizer_name=name, index_option="freq")
         builder.add_text_field(title_field(name), tokenizer_name=name)
         builder.add_text_field(body_field(name), tokenizer_name=name)
     for name in ("source", "tag", "author", "month", "day"):
@@ -93,9 +115,15 @@ def document(row: ArticleRow) -> Document:
     doc = Document()
     doc.add_unsigned("id", row.id)
     doc.add_unsigned("state", HIDDEN if row.is_hidden else VISIBLE)
+    body = row.body[:MAX_INDEXED_CHARS]
+    for name in (text_field(analyzer), EXACT):
+        for _ in range(TITLE_WEIGHT):
+            doc.add_text(name, row.title)
+        if body:
+            doc.add_text(name, body)
     doc.add_text(title_field(analyzer), row.title)
-    if row.body:
-        doc.add_text(body_field(analyzer), row.body[:MAX_INDEXED_CHARS])
+    if body:
+        doc.add_text(body_field(analyzer), body)
     doc.add_unsigned("source", row.source_id or 0)
     _add_all(doc, "tag", row.tag_ids)
     _add_all(doc, "author", row.author_ids)

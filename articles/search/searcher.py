@@ -482,7 +482,7 @@ def marked_article(article: Any, q: str) -> tuple[Any, list[Any]] | None:
         return None
     marker = Marker(s, compiled)
     name = analysis.analyzer_for(article.language)
-    title = marker.whole(name, article.title, title=True)
+    title = marker.whole(name, article.title)
     body = [marker.whole(name, p) for p in paragraphs(article.body)]
     return title, body
 

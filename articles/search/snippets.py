@@ -14,7 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 from tantivy import Document, Occur, Query, Searcher, SnippetGenerator
 
 from .compile import Compiled
-from .schema import body_field, schema, title_field
+from .schema import body_field, schema, text_field, title_field
 
 # Characters of a result's snippet, and of the body it is cut from.
 SNIPPET_CHARS = 240
@@ -53,14 +53,15 @@ class Marker:
     def __init__(self, searcher: Searcher, compiled: Compiled) -> None:
         self.searcher = searcher
         self.compiled = compiled
-        self._generators: dict[tuple[str, int], SnippetGenerator | None] = {}
+        self._generators: dict[str, SnippetGenerator | None] = {}
 
     def snippet(self, analyzer: str, body: str) -> SafeString | str:
         """The body's best passage with its hits marked, or its lead when it has none."""
-        generator = self._generator(analyzer, SNIPPET_CHARS)
+        generator = self._generator(analyzer)
         if generator is not None and body:
+            generator.set_max_num_chars(SNIPPET_CHARS)
             found = generator.snippet_from_doc(
-                _doc(body_field(analyzer), body[:SNIPPET_SOURCE_CHARS])
+                _doc(text_field(analyzer), body[:SNIPPET_SOURCE_CHARS])
             )
             ranges = [(r.start, r.end) for r in found.highlighted()]
             if ranges:
@@ -71,14 +72,13 @@ class Marker:
                 return mark_safe(text + " …")  # noqa: S308 -- text is safe
         return lead(body)
 
-    def whole(self, analyzer: str, text: str, *, title: bool = False) -> SafeString:
+    def whole(self, analyzer: str, text: str) -> SafeString:
         """All of `text` (a title, or one paragraph of a body) with every hit marked."""
-        size = len(text.encode("utf-8")) + 1
-        generator = self._generator(analyzer, size, title=title)
+        generator = self._generator(analyzer)
         if generator is None or not text:
             return escape(text)
-        name = title_field(analyzer) if title else body_field(analyzer)
-        found = generator.snippet_from_doc(_doc(name, text))
+        generator.set_max_num_chars(len(text.encode("utf-8")) + 1)
+        found = generator.snippet_from_doc(_doc(text_field(analyzer), text))
         ranges = [(r.start, r.end) for r in found.highlighted()]
         # One fragment from the text's start to its last word: add back what follows.
         fragment = found.fragment()
@@ -86,12 +86,11 @@ class Marker:
             return escape(text)
         return mark_safe(mark(fragment, ranges) + escape(text[len(fragment) :]))  # noqa: S308
 
-    def _generator(
-        self, analyzer: str, size: int, *, title: bool = False
-    ) -> SnippetGenerator | None:
-        key = (("t:" if title else "b:") + analyzer, size)
+    def _generator(self, analyzer: str) -> SnippetGenerator | None:
+        """One generator per analyzer, over the `text_` field whose analyzer it shares."""
+        key = analyzer
         if key not in self._generators:
-            name = title_field(analyzer) if title else body_field(analyzer)
+            name = text_field(analyzer)
             terms = self._terms(analyzer)
             if not terms:
                 self._generators[key] = None
@@ -99,15 +98,15 @@ class Marker:
                 query = Query.boolean_query(
                     [(Occur.Should, Query.term_query(schema(), name, t)) for t in sorted(terms)]
                 )
-                generator = SnippetGenerator.create(self.searcher, query, schema(), name)
-                generator.set_max_num_chars(size)
-                self._generators[key] = generator
+                self._generators[key] = SnippetGenerator.create(
+                    self.searcher, query, schema(), name
+                )
         return self._generators[key]
 
     def _terms(self, analyzer: str) -> set[str]:
         """The searched terms of this analyzer's fields, prefixes expanded to index terms."""
         terms: set[str] = set()
-        for name in (title_field(analyzer), body_field(analyzer)):
+        for name in (text_field(analyzer), title_field(analyzer), body_field(analyzer)):
             terms |= self.compiled.terms.get(name, set())
             for prefix in self.compiled.prefixes.get(name, set()):
                 found = self.searcher.terms_with_prefix(name, prefix, limit=PREFIX_TERMS)

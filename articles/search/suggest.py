@@ -18,7 +18,7 @@ from tantivy import Searcher
 
 from . import analysis
 from .query import And, Node, Not, Or, Phrase, Word
-from .schema import body_field, title_field
+from .schema import text_field
 
 # A replacement must be held by this many times more articles than the word as typed.
 MORE_COMMON = 4
@@ -84,7 +84,7 @@ def _articles_with(s: Searcher, word: str, analyzers: Iterable[str]) -> int:
     for name in analyzers:
         term = analysis.term(name, word)
         if term is not None:
-            total += s.doc_freq(body_field(name), term) or s.doc_freq(title_field(name), term)
+            total += s.doc_freq(text_field(name), term)
     return total
 
 
