@@ -26,7 +26,7 @@ def article_json(request: HttpRequest, article: Any, *, body: bool = False) -> d
         "language": article.language,
     }
     if body:
-        data["original_url"] = article.url
+        data["original_url"] = article.original_link()
         data["body"] = article.body
     else:
         data["snippet"] = str(getattr(article, "snippet", ""))
