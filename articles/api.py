@@ -8,6 +8,7 @@ from django.http import HttpRequest, JsonResponse
 
 from .models import Article
 from .search import PageNotFound, SearchResults
+from .throttle import rate_limited
 from .views import bind_search, search_from
 
 
@@ -48,6 +49,7 @@ def results_json(request: HttpRequest, results: SearchResults) -> dict[str, Any]
     }
 
 
+@rate_limited("api")
 def search_api(request: HttpRequest) -> JsonResponse:
     filterset = bind_search(request)
     if not filterset.is_valid():

@@ -28,6 +28,7 @@ from .filters import ArticleFilter
 from .languages import RTL_LANGUAGES, language_name
 from .models import Article, Source, SourceRedirect, Tag, TagRedirect, article_path
 from .related import related_ids
+from .sanitize import csv_cell
 from .search import (
     MAX_PAGES,
     PAGE_SIZE,
@@ -44,6 +45,7 @@ from .search import (
     run_search,
     select_ids,
 )
+from .throttle import export_guard, rate_limited
 
 # Parameters that define a search (everything but the page).
 SEARCH_PARAMS = ("q", "source", "tag", "language", "from", "to", "sort")
@@ -223,6 +225,7 @@ def timeline_bars(params: dict[str, list[str]], results: SearchResults) -> list[
     return out
 
 
+@rate_limited("search")
 def search(request: HttpRequest) -> HttpResponse:
     filterset = bind_search(request)
     context: dict[str, Any] = {
@@ -259,6 +262,7 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, "articles/search.html", context)
 
 
+@export_guard
 def search_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The matching articles as CSV, streamed row by row."""
     filterset = bind_search(request)
@@ -293,12 +297,12 @@ def search_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
             yield writer.writerow(
                 [
                     pk,
-                    title,
-                    source or "",
+                    csv_cell(title),
+                    csv_cell(source),
                     published.isoformat() if published else "",
-                    language,
-                    "; ".join(name for _, name, _ in json.loads(tags)),
-                    url or "",
+                    csv_cell(language),
+                    csv_cell("; ".join(name for _, name, _ in json.loads(tags))),
+                    csv_cell(url),
                     base_url + article_path(pk, slug),
                 ]
             )

@@ -6,6 +6,7 @@ DEBUG off the site refuses to start until SECRET_KEY and ALLOWED_HOSTS are real.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import environ
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_filters",
+    "django_ratelimit",
     "simple_history",
     "articles",
 ]
@@ -148,6 +150,42 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# Caches: the default one is per process (the site-wide counts, articles/counts.py); the
+# shared one is a table of the database (migration 0050), seen by every web process.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {"BACKEND": "newsarchive.cache.DatabaseCache", "LOCATION": "newsarchive_cache"},
+}
+
+
+def _rate(name: str, default: str) -> str:
+    """A rate limit such as 60/m (requests per s, m, h or d) from the environment."""
+    value = env.str(name, default=default).strip()
+    if not re.fullmatch(r"[1-9]\d*/\d*[smhd]", value):
+        raise ImproperlyConfigured(f"{name} must look like 60/m (a number / s, m, h or d).")
+    return value
+
+
+# Per-client rate limits (articles/throttle.py), counted in the shared cache: numbers a
+# reader clicking through pages never reaches, that stop a script hammering the site.
+RATELIMIT_ENABLE = env.bool("RATELIMITS", default=True)
+RATELIMIT_USE_CACHE = "shared"
+RATELIMIT_SEARCH = _rate("RATELIMIT_SEARCH", "120/m")
+RATELIMIT_API = _rate("RATELIMIT_API", "60/m")
+RATELIMIT_EXPORT = _rate("RATELIMIT_EXPORT", "10/h")
+# Behind a proxy every request comes from the proxy: name the header holding the client's
+# address (e.g. X-Real-IP) that the proxy sets, overwriting any the client sent.
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
+RATELIMIT_IP_META_KEY = "articles.throttle.client_ip"
+# The CSV export: at most this many at once across every web process, and at most this
+# many rows for an anonymous reader (for staff users, the larger number).
+EXPORT_SLOTS = env.int("EXPORT_SLOTS", default=2)
+EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=10_000)
+EXPORT_MAX_ROWS_STAFF = env.int("EXPORT_MAX_ROWS_STAFF", default=100_000)
+# django_ratelimit warns about every cache but memcached and Redis, and refuses Django's
+# database cache for its non-atomic increment; newsarchive.cache's increment is atomic.
+SILENCED_SYSTEM_CHECKS += ["django_ratelimit.W001"]
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="WARNING")
 LOGGING = {
