@@ -3,11 +3,15 @@ the security headers to every response."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+
+logger = logging.getLogger(__name__)
 
 NUL = "\x00"
 NUL_MESSAGE = "The address contains a NUL character (%00), which no search or page can use."
@@ -74,3 +78,31 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
 
+
+DATABASE_DOWN = "The archive's database is not answering. Please try again in a minute."
+# What a reader is told to wait before trying again (seconds).
+DATABASE_RETRY_AFTER = 30
+
+
+class DatabaseUnavailableMiddleware:
+    """The site's own 503 (JSON under /api/) when the database is down, refuses connections,
+    does not answer within the connect timeout, or cuts a statement at the statement
+    timeout: all OperationalErrors. They were gunicorn's bare 500 after 30 s."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.error("database unavailable for %s: %s", request.path, exception)
+        response: HttpResponse
+        if request.path_info.startswith("/api/"):
+            response = JsonResponse({"error": DATABASE_DOWN}, status=503)
+        else:
+            response = render(request, "503.html", {"message": DATABASE_DOWN}, status=503)
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+        return response

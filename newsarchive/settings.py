@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "newsarchive.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "newsarchive.urls"
@@ -86,7 +87,14 @@ TEMPLATES = [
 WSGI_APPLICATION = "newsarchive.wsgi.application"
 
 # Database: DATABASE_URL (postgres://user:password@host:port/name), or the embedded
-# PostgreSQL in var/pgdata/ started on first use when it is unset.
+# PostgreSQL in var/pgdata/ started on first use when it is unset. In production a forgotten
+# DATABASE_URL would serve an empty archive from the embedded server: it must be asked for.
+_USE_EMBEDDED = env.bool("USE_EMBEDDED_DATABASE", default=False)
+if not DEBUG and not env.str("DATABASE_URL", default="") and not _USE_EMBEDDED:
+    raise ImproperlyConfigured(
+        "DEBUG is off, so DATABASE_URL must point at the production PostgreSQL "
+        "(or set USE_EMBEDDED_DATABASE=true to serve from the embedded one in var/pgdata/)."
+    )
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db_url("DATABASE_URL")}
     if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
@@ -99,6 +107,15 @@ else:
             "USER": "postgres",
         }
     }
+# Seconds to wait for the database to accept a connection (libpq's minimum is 2): a server
+# that accepts and never answers held every request for 30 s, until gunicorn killed it.
+DATABASES["default"].setdefault("OPTIONS", {})
+DATABASES["default"]["OPTIONS"].setdefault(
+    "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+)
+# Seconds one statement of a web request may run (newsarchive/startup.py; 0 for none).
+# Commands (ingest, export, migrate) are not limited.
+DATABASE_STATEMENT_TIMEOUT = env.float("DATABASE_STATEMENT_TIMEOUT", default=15)
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_newsarchive")}

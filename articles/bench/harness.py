@@ -102,6 +102,7 @@ def bench_environment(environ: Mapping[str, str]) -> dict[str, str]:
         env["EMBEDDED_DATABASE_NAME"] = bench_name(
             environ.get("EMBEDDED_DATABASE_NAME") or "newsarchive"
         )
+        env["USE_EMBEDDED_DATABASE"] = "true"  # DEBUG is off below
     env.update(
         {
             CHILD_FLAG: "1",
