@@ -57,6 +57,7 @@ format: install-dev
 check: install-dev
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	DEBUG=false SECRET_KEY=ci-only-$$(printf '%060d' 0)-not-a-real-secret ALLOWED_HOSTS=archive.example.org \
+		USE_EMBEDDED_DATABASE=true \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 bench: migrate

@@ -14,7 +14,13 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.contrib.admin.widgets import (
+    AdminTextareaWidget,
+    AdminURLFieldWidget,
+    AutocompleteSelect,
+    AutocompleteSelectMultiple,
+)
+from django.core.validators import URLValidator
 from django.db import connection, models
 from django.db.models import F, Func, IntegerField, Max, Min, OuterRef, QuerySet, Subquery, Value
 from django.http import HttpRequest, HttpResponse
@@ -39,6 +45,7 @@ from .models import (
     Tag,
     TagRedirect,
 )
+from .sanitize import strip_controls
 from .search import SearchRequest, SearchUnavailable, search
 
 admin.site.site_header = "Newsarchive curation"
@@ -236,9 +243,32 @@ class LargestSourcesFilter(_LargestFilter):
         return self._largest(source_counts)
 
 
+class HttpURLValidator(URLValidator):
+    """Only addresses a reader's browser may follow: the site shows no other as a link."""
+
+    schemes = ["http", "https"]
+    message = "Enter an http:// or https:// address."
+
+
+class HttpURLField(forms.URLField):
+    default_validators = [HttpURLValidator()]
+    default_error_messages = {"invalid": HttpURLValidator.message}
+
+
+class HttpURLWidget(AdminURLFieldWidget):
+    """The admin's URL input, whose "Currently:" link is shown for http(s) addresses only."""
+
+    def __init__(self, attrs: Any = None, validator_class: Any = HttpURLValidator) -> None:
+        super().__init__(attrs, validator_class)
+
+
+# Every URL field of the admin's forms (articles' and sources').
+HTTP_URL_FIELD = {"form_class": HttpURLField, "widget": HttpURLWidget, "assume_scheme": "https"}
+
+
 def _https_urls(field: Any, **kwargs: Any) -> Any:
     if isinstance(field, models.URLField):
-        kwargs.setdefault("assume_scheme", "https")
+        kwargs = {**HTTP_URL_FIELD, **kwargs}
     return field.formfield(**kwargs)
 
 
@@ -249,11 +279,22 @@ class BodyField(forms.CharField):
     widget = forms.Textarea
 
     def to_python(self, value: Any) -> str:
-        text = super().to_python(value) or ""
-        return text.replace("\r\n", "\n").replace("\r", "\n")
+        # Control characters too (a pasted vertical tab made every feed with the article
+        # fail); tabs and line breaks stay.
+        return strip_controls(super().to_python(value) or "", multiline=True)
+
+
+class TitleField(forms.CharField):
+    """A title without control characters; a line break or tab pasted into it is a space."""
+
+    widget = AdminTextareaWidget
+
+    def to_python(self, value: Any) -> str:
+        return strip_controls(super().to_python(value) or "").strip()
 
 
 class ArticleAdminForm(forms.ModelForm):
+    title = TitleField()
     body = BodyField(required=False)
 
     class Meta:
@@ -356,7 +397,7 @@ def _is_apply(request: HttpRequest) -> bool:
 @admin.register(Article)
 class ArticleAdmin(SimpleHistoryAdmin):
     form = ArticleAdminForm
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = {models.URLField: HTTP_URL_FIELD}
     list_display = ["title", "source", "published", "language", "tag_list", "is_hidden"]
     # Only orders an index can serve: sorting a million rows by title or source is a full sort.
     sortable_by = ["published"]
@@ -681,7 +722,7 @@ class SourceAdmin(RenameRedirectMixin, admin.ModelAdmin):
     search_fields = ["name", "slug", "domain"]
     fields = ["name", "slug", "homepage", "domain"]
     prepopulated_fields = {"slug": ["name"]}
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = {models.URLField: HTTP_URL_FIELD}
     inlines = [SourceAliasInline, SourceRedirectInline]
     actions = ["merge_sources"]
 

@@ -8,6 +8,7 @@ from django.http import HttpRequest, JsonResponse
 
 from .models import Article
 from .search import PageNotFound, SearchResults, search
+from .throttle import rate_limited
 from .views import bind_search
 
 
@@ -26,7 +27,7 @@ def article_json(request: HttpRequest, article: Any, *, body: bool = False) -> d
         "language": article.language,
     }
     if body:
-        data["original_url"] = article.url
+        data["original_url"] = article.original_link()
         data["body"] = article.body
     else:
         data["snippet"] = str(getattr(article, "snippet", ""))
@@ -51,6 +52,7 @@ def results_json(request: HttpRequest, results: SearchResults) -> dict[str, Any]
     }
 
 
+@rate_limited("api")
 def search_api(request: HttpRequest) -> JsonResponse:
     filterset = bind_search(request)
     if not filterset.is_valid():

@@ -33,6 +33,7 @@ from .ingest import iter_records
 from .ingest.fingerprint import fingerprint
 from .ingest.records import ParsedArticle, ParseOptions, RecordError
 from .models import Article, ImportRun, Source, SourceAlias, Tag, base_slug, unique_slug
+from .sanitize import strip_controls
 from .search.indexer import IndexSession
 
 DEFAULT_BATCH_SIZE = 1000
@@ -338,7 +339,7 @@ class Importer:
 
     def _prepare(self, article: ParsedArticle) -> _Row | None:
         title = _clean_text(article.title).strip()
-        body = _clean_text(article.body)
+        body = _clean_text(article.body, multiline=True)
         if not title:
             self._record_error(RecordError(article.origin, "article has no title", article.line))
             return None
@@ -742,12 +743,12 @@ def _is_deadlock(exc: BaseException) -> bool:
     return getattr(cause, "sqlstate", None) == "40P01"
 
 
-def _clean_text(text: str | None) -> str:
-    """The last guard before PostgreSQL: no NUL, no lone surrogate (from JSON escapes)."""
+def _clean_text(text: str | None, *, multiline: bool = False) -> str:
+    """The last guard before PostgreSQL: no NUL or other control character (a body keeps
+    its tabs and newlines), no lone surrogate (from JSON escapes)."""
     if not text:
         return ""
-    if "\x00" in text:
-        text = text.replace("\x00", "")
+    text = strip_controls(text, multiline=multiline)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

@@ -16,6 +16,8 @@ from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
+from .sanitize import http_url
+
 # What reverse() leaves unquoted in a path (RFC 3986 pchar).
 _URL_SAFE = RFC3986_SUBDELIMS + "/~:@"
 
@@ -94,6 +96,10 @@ class Source(models.Model):
 
     def get_absolute_url(self) -> str:
         return remembered_reverse("articles:source_detail", self.slug)
+
+    def homepage_link(self) -> str | None:
+        """The homepage when it may be shown as a link (http or https), else None."""
+        return http_url(self.homepage)
 
 
 class SourceAlias(models.Model):
@@ -309,3 +315,8 @@ class Article(models.Model):
 
     def get_absolute_url(self) -> str:
         return article_path(self.pk, self.slug)
+
+    def original_link(self) -> str | None:
+        """The stored URL when it may be shown as a link (http or https), else None: a dump's
+        `javascript:` URL is kept in the record but never rendered anywhere."""
+        return http_url(self.url)

@@ -3,13 +3,14 @@ from __future__ import annotations
 from django.urls import path
 
 from . import api, feeds, views
+from .throttle import rate_limited
 
 app_name = "articles"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search_page, name="search"),
-    path("search/feed/", feeds.SearchFeed(), name="search_feed"),
+    path("search/feed/", rate_limited("search")(feeds.SearchFeed()), name="search_feed"),
     path("search/export.csv", views.search_export, name="search_export"),
     path("api/search", api.search_api, name="api_search"),
     path("api/articles/<int:id>", api.article_api, name="api_article"),

@@ -25,6 +25,7 @@ from .counts import source_counts, tag_counts
 from .filters import ArticleFilter
 from .languages import RTL_LANGUAGES, language_name
 from .models import Article, Source, SourceRedirect, Tag, TagRedirect, article_path
+from .sanitize import csv_cell
 from .search import (
     MAX_RESULTS,
     PageNotFound,
@@ -37,6 +38,7 @@ from .search import (
 )
 from .search.related import related_articles
 from .search.searcher import count_by, totals
+from .throttle import export_guard, export_row_limit, rate_limited
 
 # Parameters that define a search (everything but the page).
 SEARCH_PARAMS = ("q", "source", "tag", "language", "from", "to", "sort", "page_size")
@@ -171,6 +173,7 @@ def timeline_bars(params: dict[str, list[str]], results: SearchResults) -> list[
     return out
 
 
+@rate_limited("search")
 def search_page(request: HttpRequest) -> HttpResponse:
     filterset = bind_search(request)
     context: dict[str, Any] = {
@@ -210,6 +213,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     return render(request, "articles/search.html", context)
 
 
+@export_guard
 def search_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The matching articles as CSV, streamed row by row, in the search's order."""
     filterset = bind_search(request)
@@ -220,7 +224,7 @@ def search_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
             content_type="text/plain; charset=utf-8",
         )
     wanted = filterset.search_request(page=1)
-    found = search(wanted.window(0, EXPORT_LIMIT))
+    found = search(wanted.window(0, min(EXPORT_LIMIT, export_row_limit(request))))
     base_url = request.build_absolute_uri("/")[:-1]
 
     def lines() -> Iterator[str]:
@@ -234,12 +238,12 @@ def search_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
                 yield writer.writerow(
                     [
                         article.pk,
-                        article.title,
-                        article.source.name if article.source else "",
+                        csv_cell(article.title),
+                        csv_cell(article.source.name if article.source else ""),
                         article.published_at.isoformat() if article.published_at else "",
-                        article.language,
-                        "; ".join(tag.name for tag in article.tag_list),
-                        article.url or "",
+                        csv_cell(article.language),
+                        csv_cell("; ".join(tag.name for tag in article.tag_list)),
+                        csv_cell(article.url or ""),
                         base_url + article_path(article.pk, article.slug),
                     ]
                 )

@@ -81,11 +81,13 @@ def artifacts() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def search_index_dir(settings, tmp_path_factory):
+def search_index_dir(settings, tmp_path_factory, monkeypatch):
     """Each test gets its own empty search index folder (built by `index_articles`, by an
-    import, or by `manage.py index`), so no test sees another's articles."""
+    import, or by `manage.py index`), so no test sees another's articles; child processes
+    (manage.py, gunicorn) inherit it."""
     folder = tmp_path_factory.mktemp("index")
     settings.SEARCH_INDEX_DIR = folder / "index"
+    monkeypatch.setenv("SEARCH_INDEX_DIR", str(settings.SEARCH_INDEX_DIR))
     return settings.SEARCH_INDEX_DIR
 
 

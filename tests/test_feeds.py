@@ -77,7 +77,7 @@ def test_search_feed_lists_the_newest_matches(client, corpus):
     assert entries(client.get("/search/feed/", {"q": "comet", "from": "2020-01-01"})) == [
         "New comet"
     ]
-    assert client.get("/search/feed/", {"from": "nope"}).status_code == 404
+    assert client.get("/search/feed/", {"from": "nope"}).status_code == 400
 
 
 def test_search_feed_links_to_itself_and_to_the_search_with_the_query(client, corpus):

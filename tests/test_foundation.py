@@ -80,6 +80,7 @@ def test_check_deploy_passes_with_production_settings():
         DEBUG="false",
         SECRET_KEY="k" * 30 + "-production-secret-for-this-test-0123456789",
         ALLOWED_HOSTS="archive.example.org",
+        USE_EMBEDDED_DATABASE="true",
     )
     assert result.returncode == 0, result.stderr
 
@@ -88,7 +89,13 @@ def test_the_web_server_keeps_the_loaded_project_out_of_garbage_collections():
     # A full collection walked every module, class and app-registry object of the worker
     # (21-27 ms at 1,000,000 articles, on whichever request triggered it).
     code = "import gc, newsarchive.wsgi\nprint(gc.get_freeze_count(), len(gc.get_objects()))\n"
-    env = {**os.environ, "DEBUG": "false", "SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "a.example"}
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": "x" * 60,
+        "ALLOWED_HOSTS": "a.example",
+        "USE_EMBEDDED_DATABASE": "true",
+    }
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )

@@ -15,8 +15,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.management import call_command
 from django.db import connection
+from django.urls import reverse
 from tantivy import Query
 
 from articles import merge
@@ -25,7 +27,7 @@ from articles.search import SearchRequest, indexer, search
 from articles.search import index as search_index
 from articles.search.schema import schema
 from tests.conftest import ROOT
-from tests.factories import make_article, make_source, make_tag
+from tests.factories import make_article, make_source, make_superuser, make_tag
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -118,6 +120,37 @@ def test_inserts_edits_hides_tags_and_deletes_reach_the_index_through_the_log():
     assert search(SearchRequest(q="flood")).ids == []
     assert search(SearchRequest(q="storm", facets=True)).facets["tag"] == []
     assert_index_equals_database()
+
+
+def test_a_curators_edit_hide_and_unhide_reach_searches_at_once(client):
+    # The admin's requests commit, then apply the change log before they answer
+    # (newsarchive/middleware.py): no wait for another catch-up.
+    client.force_login(make_superuser())
+    article = make_article("Old headline", "Nothing here.")
+    other = make_article("Volcano B", "lava")
+    indexer.catch_up(rebuild=True)
+    assert search(SearchRequest(q="headline")).ids == [article.pk]
+    data = {
+        "title": "Earthquake in the north",
+        "body": article.body,
+        "source": "",
+        "published_at_0": "2024-05-01",
+        "published_at_1": "12:00:00",
+        "url": "",
+        "language": "en",
+    }
+    response = client.post(reverse("admin:articles_article_change", args=[article.pk]), data)
+    assert response.status_code == 302
+    assert search(SearchRequest(q="earthquake")).ids == [article.pk]
+    assert search(SearchRequest(q="headline")).ids == []
+
+    changelist = reverse("admin:articles_article_changelist")
+    for name, expected in (("hide", []), ("unhide", [other.pk])):
+        response = client.post(
+            changelist, {"action": name, ACTION_CHECKBOX_NAME: [other.pk], "apply": "yes"}
+        )
+        assert response.status_code == 302
+        assert search(SearchRequest(q="lava")).ids == expected
 
 
 def test_merges_renames_and_source_changes_reach_the_index():
