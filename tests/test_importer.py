@@ -184,6 +184,8 @@ def test_a_url_too_long_for_the_column_is_dropped_with_a_warning():
             "path": "dump.jsonl",
             "line": 1,
             "message": "warning: URL longer than 2,000 characters not stored",
+            "kind": "warning",
+            "code": "url-dropped",
         }
     ]
 
@@ -202,14 +204,26 @@ def test_record_errors_are_counted_and_the_first_thousand_kept():
     run = ImportRun.objects.get(pk=importer.run_row.pk)
     assert (run.created, run.failed) == (2, MAX_RECORDED_ERRORS + 5)
     assert len(run.errors) == MAX_RECORDED_ERRORS
-    assert run.errors[3] == {"path": "bad/3.json", "line": 3, "message": "not JSON"}
+    assert run.errors[3] == {
+        "path": "bad/3.json",
+        "line": 3,
+        "message": "not JSON",
+        "kind": "error",
+        "code": "",
+    }
 
 
 def test_an_article_without_a_title_fails_alone():
     importer = run_importer([parsed(1), parsed(2, title="   "), parsed(3)])
     assert (importer.stats.created, importer.stats.failed) == (2, 1)
     assert ImportRun.objects.get().errors == [
-        {"path": "dump.jsonl", "line": 2, "message": "article has no title"}
+        {
+            "path": "dump.jsonl",
+            "line": 2,
+            "message": "article has no title",
+            "kind": "error",
+            "code": "",
+        }
     ]
 
 

@@ -6,6 +6,7 @@ import gzip
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -323,7 +324,7 @@ def test_bad_files_are_reported_by_path_and_line_and_the_good_ones_kept(tmp_path
     assert "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
     assert f"{folder}/news.jsonl:2: invalid JSON: Expecting value (column 11)" in lines
-    assert f"{folder}/empty.txt: empty file" in lines
+    assert f"{folder}/empty.txt: skipped: empty file" in lines
     assert any(line.startswith(f"{folder}/blank.txt: ") for line in lines)
     assert any(line.startswith(f"{folder}/photo.txt: binary") for line in lines)
     assert any(line.startswith(f"{folder}/cut.jsonl.gz") for line in lines)
@@ -336,14 +337,18 @@ def test_bad_files_are_reported_by_path_and_line_and_the_good_ones_kept(tmp_path
         "Zipped",
     ]
     run = ImportRun.objects.get()
-    assert (run.status, run.created, run.failed) == ("finished", 4, 6)
+    # The empty and the blank file are skipped (no text), not failed.
+    assert (run.status, run.created, run.failed) == ("finished", 4, 4)
     assert {
         "path": f"{folder}/news.jsonl",
         "line": 2,
         "message": "invalid JSON: Expecting value (column 11)",
+        "kind": "error",
+        "code": "",
     } in run.errors
-    assert "created 4, duplicates 0, failed 6" in result.stdout
-    assert "6 records failed" in result.stderr
+    assert "created 4, duplicates 0, failed 4" in result.stdout
+    assert "2 skipped (2 no-text)" in result.stdout
+    assert "4 records failed" in result.stderr
 
 
 def test_duplicates_by_url_and_content_across_files_are_counted_and_skipped(tmp_path):
@@ -483,10 +488,14 @@ def test_newsplease_output_with_empty_and_damaged_files(corpora):
     code, _out, err = ingest(str(corpora / "newsplease"))
     assert code == 1
     lines = err.splitlines()
-    empty = [line for line in lines if line.endswith(": empty file")]
+    empty = [line for line in lines if line.endswith(": skipped: empty file")]
     assert len(empty) == 2 and all("news_cluster/data_raw/" in line for line in empty)
     run = ImportRun.objects.get()
-    assert run.failed == len([line for line in lines if line.startswith(str(corpora))])
+    failed = [line for line in lines if not re.search(r": (warning|skipped): ", line)]
+    assert run.failed == len([line for line in failed if line.startswith(str(corpora))]) == 1
+    assert "sampling.json:1: not an article" in failed[0]
+    # Crawl records without text are skipped, junk authors dropped, each counted by code.
+    assert "skipped (" in _out and "no-text" in _out and "author-dropped" in _out
     # About 570 distinct articles across 1,100 files: the same article in several folders.
     assert 450 <= run.created <= 650
     assert run.duplicates >= 400

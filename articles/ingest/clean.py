@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .encoding import SEPARATORS
+
 MAX_TITLE = 300  # a longer first line is a paragraph, not a title
 TITLE_FROM_TEXT = 160  # how much of such a paragraph becomes the title
 
@@ -191,6 +193,7 @@ def _is_hard_wrapped(block: list[str]) -> bool:
 
 def clean_body(text: str) -> str:
     """The article text with boilerplate removed and paragraphs separated by one blank line."""
+    text = SEPARATORS.sub("\n", text)
     lines = [normalise_line(line) for line in text.split("\n")]
     if "Embed x Share" in text:
         lines = [_WIDGET_PREFIX.sub("", line) for line in lines]
