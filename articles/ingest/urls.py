@@ -27,16 +27,16 @@ def shorten(value: str) -> str:
 def clean_url(raw: str) -> tuple[str | None, str | None]:
     """(the URL to keep, None) or (None, why it was dropped); (None, None) for no value.
 
-    A scheme-less 'www.example.com/x' is taken as http; a protocol-relative '//host/x' as
-    https. `javascript:`, `data:`, `vbscript:`, relative paths and malformed addresses are
-    dropped.
+    A scheme-less 'www.example.com/x' (a host under a public suffix) is taken as http; a
+    protocol-relative '//host/x' as https. `javascript:`, `data:`, `vbscript:`, relative
+    paths and malformed addresses are dropped.
     """
     url = "".join(raw.split())
     if not url:
         return None, None
     if url.startswith("//"):
         url = "https:" + url
-    elif "://" not in url and _BARE_DOMAIN.match(url):
+    elif "://" not in url and _BARE_DOMAIN.match(url) and _has_public_suffix(url):
         url = "http://" + url
     try:
         parts = urlsplit(url)
@@ -54,6 +54,14 @@ def clean_url(raw: str) -> tuple[str | None, str | None]:
     if len(url) > MAX_URL:
         return None, f"URL dropped: longer than {MAX_URL:,} characters: {shorten(raw)!r}"
     return url, None
+
+
+def _has_public_suffix(text: str) -> bool:
+    """'www.example.com/x' names a host on the web; 'story.html' does not."""
+    from .outlets import domain_key
+
+    host = re.split(r"[/?#:]", text, maxsplit=1)[0]
+    return domain_key(host) is not None
 
 
 def canonical_url(url: str) -> str:
