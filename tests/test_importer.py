@@ -318,3 +318,30 @@ def test_a_running_import_has_the_counts_recounted_after_its_first_batch_then_at
         on_progress=lambda stats: shown.append(harbour_times()),
     )
     assert shown[:2] == ["8", "10"]
+
+
+def test_warnings_and_skipped_records_are_counted_by_code_not_failed():
+    warning = RecordError("dump.jsonl", "author dropped: not a name: 'Author'", 1, "warning",
+                          "author-dropped")  # fmt: skip
+    records = [
+        parsed(1, warnings=(warning,)),
+        RecordError("dump.jsonl", "no body text", 2, "skipped", "no-text"),
+        RecordError("dump.jsonl", "no body text", 3, "skipped", "no-text"),
+        RecordError("dump.jsonl", "dates in 'date' read month first", 4, "warning", "date-order"),
+        RecordError("dump.jsonl", "invalid JSON", 5),
+    ]
+    importer = run_importer(records)
+    stats = importer.stats
+    assert (stats.created, stats.failed, stats.warnings, stats.skipped) == (1, 1, 2, 2)
+    assert "; 2 warnings (1 author-dropped, 1 date-order); 2 skipped (2 no-text)" in (
+        stats.summary()
+    )
+    run = ImportRun.objects.get()
+    assert run.failed == 1
+    assert [(e["kind"], e["code"], e["line"]) for e in run.errors] == [
+        ("warning", "author-dropped", 1),
+        ("skipped", "no-text", 2),
+        ("skipped", "no-text", 3),
+        ("warning", "date-order", 4),
+        ("error", "", 5),
+    ]

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -462,6 +463,59 @@ def test_two_overlapping_imports_at_once_store_each_article_once(tmp_path):
     counts = list(ImportRun.objects.values_list("created", "duplicates"))
     assert sum(c for c, _ in counts) == 4500
     assert sum(d for _, d in counts) == 1500
+
+
+def test_tag_from_folder_tags_by_folder_also_inside_archives(tmp_path):
+    dump = tmp_path / "dump"
+    (dump / "sport").mkdir(parents=True)
+    (dump / "sport" / "001.txt").write_text("Cup final tonight\n\nThe final is tonight.\n")
+    with zipfile.ZipFile(dump / "more.zip", "w") as archive:
+        archive.writestr("tech/002.txt", "New phone out\n\nA new phone is out.\n")
+        archive.writestr("003.txt", "Loose story\n\nA story at the archive's root.\n")
+    code, _out, err = ingest(str(dump), "--tag-from-folder")
+    assert code == 0, err
+    tags = {a.title: sorted(a.tags.values_list("name", flat=True)) for a in Article.objects.all()}
+    assert tags == {
+        "Cup final tonight": ["sport"],
+        "New phone out": ["tech"],
+        "Loose story": ["dump"],  # the folder holding the archive
+    }
+    assert ImportRun.objects.get().options["tag_from_folder"] is True
+
+
+def test_date_order_option_and_the_report_of_kinds(tmp_path):
+    dump = tmp_path / "d.jsonl"
+    rows = [
+        {"title": "One", "body": "First body.", "date": "04-06-2019"},
+        {"title": "Two", "body": "Second body.", "date": "01-02-2019", "url": "javascript:x()"},
+        {"title": "Three", "body": "", "date": "03-04-2019"},
+        {"title": "Four", "body": "Fourth body.", "date": "1750-01-01"},
+    ]
+    dump.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    code, out, err = ingest(str(dump), "--date-order", "mdy")
+    assert code == 0, err
+    dates = dict(Article.objects.values_list("title", "published_at"))
+    assert dates["One"] == datetime(2019, 4, 6, tzinfo=UTC)
+    assert dates["Two"] == datetime(2019, 1, 2, tzinfo=UTC)
+    assert dates["Four"] is None
+    assert "failed 0" in out
+    assert "3 warnings (1 date-order, 1 date-out-of-range, 1 url-dropped)" in out
+    assert "1 skipped (1 no-text)" in out
+    assert f"{dump}:1: warning: dates in 'date' read month first (--date-order mdy)" in err
+    run = ImportRun.objects.get()
+    assert run.options["date_order"] == "mdy"
+    assert {(e["kind"], e["code"]) for e in run.errors} == {
+        ("warning", "date-order"),
+        ("warning", "url-dropped"),
+        ("warning", "date-out-of-range"),
+        ("skipped", "no-text"),
+    }
+
+
+def test_an_unknown_date_order_is_a_usage_error(tmp_path):
+    result = manage("ingest", str(tmp_path), "--date-order", "ymd")
+    assert result.returncode == 2
+    assert "invalid choice: 'ymd'" in result.stderr
 
 
 # -- the real corpora (present on developer machines only) -------------------------------------
