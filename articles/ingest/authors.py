@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from .urls import shorten
 
@@ -32,8 +33,15 @@ _BY = re.compile(r"^(?:by|von|par|por)\s*:?\s+", re.IGNORECASE)
 _LETTERS = re.compile(r"[^\W\d_]{2,}")
 
 
-def clean_authors(values: Iterable[str]) -> tuple[tuple[str, ...], list[str]]:
+def clean_authors(values: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(display names in order without repeats, a warning for each value dropped)."""
+    values = tuple(values)
+    return _clean_authors(values) if values else ((), ())
+
+
+@lru_cache(maxsize=16384)
+def _clean_authors(values: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    # Dumps repeat the same few bylines thousands of times.
     kept: list[str] = []
     seen: set[str] = set()
     dropped: list[str] = []
@@ -53,9 +61,10 @@ def clean_authors(values: Iterable[str]) -> tuple[tuple[str, ...], list[str]]:
             continue
         seen.add(key)
         kept.append(name)
-    return tuple(kept), dropped
+    return tuple(kept), tuple(dropped)
 
 
+@lru_cache(maxsize=16384)
 def author_name(raw: str) -> tuple[str | None, str]:
     """(the display name, '') or (None, why the value is not a person's name)."""
     value = raw.strip(" \t,;:|-\u2013\u2014")

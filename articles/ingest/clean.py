@@ -191,9 +191,17 @@ def _is_hard_wrapped(block: list[str]) -> bool:
     return open_ended * 2 >= len(body)
 
 
+def _has_separators(text: str) -> bool:
+    # Substring searches are fast C; a regex scan of a long body is not.
+    if text.isascii():
+        return "\x0b" in text or "\x0c" in text
+    return any(ch in text for ch in "\x0b\x0c\x85\u2028\u2029")
+
+
 def clean_body(text: str) -> str:
     """The article text with boilerplate removed and paragraphs separated by one blank line."""
-    text = SEPARATORS.sub("\n", text)
+    if _has_separators(text):
+        text = SEPARATORS.sub("\n", text)
     lines = [normalise_line(line) for line in text.split("\n")]
     if "Embed x Share" in text:
         lines = [_WIDGET_PREFIX.sub("", line) for line in lines]

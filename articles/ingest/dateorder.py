@@ -56,9 +56,10 @@ class DateOrders:
 
     def add(self, pending: Pending) -> list[Pending]:
         """The articles ready to finish, in their order, now that `pending` has come."""
+        ambiguous = False
         for name, value in _date_values(pending.draft):
-            self._see(name, value, pending.draft)
-        if not self._held and not self._waits(pending):
+            ambiguous |= self._see(name, value, pending.draft) == "either"
+        if not self._held and not (ambiguous and self._waits(pending)):
             return [pending]  # nearly always: nothing waits
         self._held.append(pending)
         self._held_chars += len(pending.draft.body) + len(pending.draft.title)
@@ -73,13 +74,16 @@ class DateOrders:
 
     def notes(self) -> list[RecordError]:
         """Warnings (code `date-order`) written since the last call."""
+        if not self._notes:
+            return self._notes  # empty: called once per article, so no new list
         notes, self._notes = self._notes, []
         return notes
 
-    def _see(self, name: str, value: str, draft: Draft) -> None:
+    def _see(self, name: str, value: str, draft: Draft) -> str | None:
+        """Take note of one date value; returns what it proves (see dates.numeric_order)."""
         proof = dates.numeric_order(value)
         if proof is None:
-            return
+            return None
         state = self._fields.setdefault(name, _Field())
         if proof == "either":
             state.ambiguous += 1
@@ -108,6 +112,7 @@ class DateOrders:
                 where.line,
                 f"dates in {name!r} read {_NAMES[state.order]} ({state.why})",
             )
+        return proof
 
     def _waits(self, pending: Pending) -> bool:
         for name, value in _date_values(pending.draft):
@@ -145,9 +150,12 @@ class DateOrders:
 
 
 def _date_values(draft: Draft) -> list[tuple[str, str]]:
+    date, captured = draft.date, draft.captured
+    if date is None and captured is None:
+        return []
     values = []
-    if isinstance(draft.date, str) and draft.published_at is None:
-        values.append((draft.date_field or "date", draft.date))
-    if isinstance(draft.captured, str):
-        values.append((draft.captured_field or "captured", draft.captured))
+    if isinstance(date, str) and draft.published_at is None:
+        values.append((draft.date_field or "date", date))
+    if isinstance(captured, str):
+        values.append((draft.captured_field or "captured", captured))
     return values

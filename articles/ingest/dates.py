@@ -143,6 +143,7 @@ _ASCTIME = re.compile(
 _NUMERIC = re.compile(
     r"^(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-](?P<year>\d{4}|\d{2})(?:[T\s,]+(?P<rest>.+))?$"
 )
+_NUMERIC_ANYWHERE = re.compile(r"(?<!\d)\d{1,2}[/.\-]\d{1,2}[/.\-]\d")
 _YMD_SLASH = re.compile(
     r"^(?P<year>\d{4})[/.](?P<month>\d{1,2})[/.](?P<day>\d{1,2})(?:[T\s,]+(?P<rest>.+))?$"
 )
@@ -180,7 +181,7 @@ class DateContext:
     """What relative and zone-less dates need: the reference time, the default zone, and
     the order of ambiguous numeric dates (dmy or mdy)."""
 
-    __slots__ = ("order", "reference", "tz")
+    __slots__ = ("max_year", "order", "reference", "tz")
 
     def __init__(self, reference: datetime, tz: tzinfo, order: str = "dmy") -> None:
         if reference.tzinfo is None:
@@ -188,6 +189,7 @@ class DateContext:
         self.reference = reference
         self.tz = tz
         self.order = order
+        self.max_year = max_year()  # once per file, not per date
 
     def with_order(self, order: str) -> DateContext:
         return self if order == self.order else DateContext(self.reference, self.tz, order)
@@ -220,7 +222,7 @@ def _finish(value: datetime, ctx: DateContext) -> datetime | None:
     """`value` in UTC; raises OutOfRange for a year outside MIN_YEAR to next year."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=ctx.tz)
-    if not MIN_YEAR <= value.year <= max_year():
+    if not MIN_YEAR <= value.year <= ctx.max_year:
         raise OutOfRange(value)
     try:
         return value.astimezone(UTC)
@@ -421,6 +423,8 @@ def numeric_order(text: str) -> str | None:
     'dmy' for 25/12/2018 (cannot be month first), 'mdy' for 12/25/2018, 'either' for
     04/06/2019, None for anything else (04/04/2019 reads the same both ways).
     """
+    if not _NUMERIC_ANYWHERE.search(text):
+        return None  # ISO 8601, month names, epochs: most values, cheaply
     text = strip_prefix(" ".join(text.split()))
     match = _NUMERIC.match(_WEEKDAY_RE.sub("", text))
     if not match:

@@ -235,6 +235,8 @@ SEPARATORS = re.compile("[\x0b\x0c\x85\u2028\u2029]")
 def _is_plain(text: str) -> bool:
     # str.isprintable() is fast C; it fails on tabs and line breaks, and on every character
     # we remove (but also on no-break and other Unicode spaces, which are then kept).
+    if text.isprintable():
+        return True  # one-line fields: a title, a date, a URL
     return text.replace("\n", "").replace("\t", "").replace("\r", "").isprintable()
 
 

@@ -242,7 +242,7 @@ def _read_date(draft: Draft, value: Any, name: str, ctx: dates.DateContext) -> d
     except dates.OutOfRange as error:
         draft.warn(
             "date-out-of-range",
-            f"{name} {_shown(value)} is outside {dates.MIN_YEAR}-{dates.max_year()}: not kept",
+            f"{name} {_shown(value)} is outside {dates.MIN_YEAR}-{ctx.max_year}: not kept",
         )
         del error
         return None
@@ -257,7 +257,9 @@ def _shown(value: Any) -> str:
 
 
 def _tags(draft: Draft, extra: Iterable[str]) -> tuple[str, ...]:
-    tags = list(draft.tags)
+    tags = draft.tags
+    if not tags:
+        return _unique(extra, MAX_TAG)
     if len(tags) > limits.MAX_TAGS:
         draft.warn(
             "too-many-tags",
@@ -327,9 +329,10 @@ def finish(
         order = orders.get(draft.captured_field, ctx.order)
         captured_at = _read_date(draft, draft.captured, "capture date", ctx.with_order(order))
 
-    url, problem = urls.clean_url(draft.url) if draft.url else (None, None)
+    kept, problem = urls.read_url(draft.url) if draft.url else (None, None)
     if problem:
         draft.warn("url-dropped", problem)
+    url = kept.url if kept else None
 
     if options.source:
         source: str | None = options.source
@@ -368,8 +371,8 @@ def finish(
         tags=tags,
         authors=authors,
         captured_at=captured_at,
-        canonical_url=urls.canonical_url(url) if url else None,
-        outlet_key=outlet_key(source, url),
+        canonical_url=kept.canonical if kept else None,
+        outlet_key=outlet_key(source, url, host=kept.host if kept else None),
         origin=draft.origin,
         line=draft.line,
         warnings=tuple(draft.warnings),
@@ -377,6 +380,8 @@ def finish(
 
 
 def _too_large(draft: Draft) -> RecordError | None:
+    if len(draft.body) <= limits.MAX_BODY and len(draft.title) <= limits.MAX_TITLE:
+        return None
     for name, text, limit in (
         ("title", draft.title, limits.MAX_TITLE),
         ("body", draft.body, limits.MAX_BODY),

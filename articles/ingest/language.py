@@ -100,7 +100,9 @@ _NOT_ARABIC = re.compile("[\u0679-\u06d3\u067e\u0686\u0698\u06a9\u06af\u06cc]")
 def _fast_language(sample: str) -> str:
     """'en' or 'ar' when the text leaves no doubt; '' to ask the classifier."""
     # Nearly all ASCII (a pound sign or curly quotes allowed): maybe English.
-    if len(sample.encode("utf-8", errors="ignore")) - len(sample) <= len(sample) // 25:
+    if sample.isascii() or (
+        len(sample.encode("utf-8", errors="ignore")) - len(sample) <= len(sample) // 25
+    ):
         words = _ASCII_WORD.findall(sample.lower())
         if len(words) >= 25:
             english = sum(map(_ENGLISH.__contains__, words))
@@ -122,7 +124,7 @@ def detect_language(text: str) -> str:
         if cut > DETECT_CHARS // 2:
             sample = sample[:cut]
     # The classifier walks UTF-8 bytes: cap those, not characters, for non-Latin scripts.
-    size = len(sample.encode("utf-8", errors="ignore"))
+    size = len(sample) if sample.isascii() else len(sample.encode("utf-8", errors="ignore"))
     if size > DETECT_BYTES:
         sample = sample[: len(sample) * DETECT_BYTES // size]
     fast = _fast_language(sample)

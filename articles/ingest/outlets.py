@@ -13,7 +13,8 @@ import re
 import unicodedata
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
+
+from .urls import host_of
 
 MAX_KEY = 100
 _DOMAIN_LIKE = re.compile(r"^(?:[\w-]+\.)+[a-z][\w-]*\.?$", re.IGNORECASE)
@@ -45,13 +46,13 @@ def _name_key(name: str) -> str | None:
     return key or None
 
 
-def outlet_key(source: str | None = None, url: str | None = None) -> str | None:
-    """The outlet's key from the article's URL, else from the source name; None without."""
-    if url:
-        try:
-            host = urlsplit(url).hostname
-        except ValueError:
-            host = None
+def outlet_key(
+    source: str | None = None, url: str | None = None, *, host: str | None = None
+) -> str | None:
+    """The outlet's key from the article's URL (or its `host`, when known), else from the
+    source name; None without."""
+    if url or host:
+        host = host if host is not None else host_of(url or "")
         if host:
             key = domain_key(host)
             if key:

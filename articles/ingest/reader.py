@@ -417,6 +417,9 @@ class _Parser:
         """Every record of one input, whatever happens inside it."""
         try:
             with inp.open() as raw:
+                if not isinstance(getattr(raw, "raw", raw), Decompressing | Salvaging):
+                    yield from self._read(inp, raw)  # a plain file: it cannot end in damage
+                    return
                 for item in self._read(inp, raw):
                     if isinstance(item, RecordError) and _damaged(raw) and _consequence(item):
                         continue  # reported below
