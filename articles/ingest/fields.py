@@ -342,8 +342,8 @@ def finish(
         source = sources.known_source_at_start(
             body, options.known_sources
         ) or sources.outlet_at_start(body)
-        if source is None and url:
-            source = sources.domain_of(url)
+        if source is None and kept is not None:
+            source = sources.domain_of_host(kept.host)
     source = source[: sources.MAX_SOURCE] if source else None
 
     lang = ""

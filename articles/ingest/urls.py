@@ -64,7 +64,7 @@ def read_url(raw: str) -> tuple[Url | None, str | None]:
         )
         host = simple["host"].lower()
         port = int(simple["port"]) if simple["port"] else None
-        if port is not None and port > 65535:
+        if (port is not None and port > 65535) or ".." in host:
             return None, f"URL dropped: not a valid address: {shorten(raw)!r}"
     else:
         try:
@@ -77,7 +77,7 @@ def read_url(raw: str) -> tuple[Url | None, str | None]:
         if not scheme or "://" not in url:
             return None, f"URL dropped: not an absolute http(s) address: {shorten(raw)!r}"
         return None, f"URL dropped: {scheme}: is not http(s): {shorten(raw)!r}"
-    if not host or "." not in host or not _HOST.match(host):
+    if not host or "." not in host or (simple is None and not _HOST.match(host)):
         return None, f"URL dropped: no valid host name: {shorten(raw)!r}"
     if len(url) > MAX_URL:
         return None, f"URL dropped: longer than {MAX_URL:,} characters: {shorten(raw)!r}"
