@@ -17,6 +17,7 @@ import json
 import queue
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -31,7 +32,7 @@ from django.utils.text import slugify
 
 from .ingest import iter_records
 from .ingest.fingerprint import fingerprint
-from .ingest.records import ParsedArticle, ParseOptions, RecordError
+from .ingest.records import ERROR, SKIPPED, WARNING, ParsedArticle, ParseOptions, RecordError
 from .models import Article, ImportRun, Source, SourceAlias, Tag, base_slug, unique_slug
 from .sanitize import strip_controls
 from .search.indexer import IndexSession
@@ -56,7 +57,7 @@ DEADLOCK_RETRIES = 5
 # commit of the index, which readers then load.
 INDEX_INTERVAL = 1.0
 
-ErrorCallback = Callable[[RecordError, bool], None]  # (error, is_warning)
+ErrorCallback = Callable[[RecordError, bool], None]  # (record, is it a warning or skip)
 ProgressCallback = Callable[["ImportStats"], None]
 
 
@@ -69,6 +70,9 @@ class ImportStats:
     duplicates: int = 0
     failed: int = 0
     warnings: int = 0
+    skipped: int = 0
+    # Warnings and skipped records by (kind, code), for the summary.
+    notes: Counter[tuple[str, str]] = field(default_factory=Counter)
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
     status: str = ImportRun.Status.RUNNING
@@ -93,8 +97,18 @@ class ImportStats:
             f"{created} {self.created:,}, duplicates {self.duplicates:,}, failed {self.failed:,}"
             f", in {self.elapsed:.1f} s ({self.rate:,.0f} articles/s)"
         )
-        if self.warnings:
-            text += f"; {self.warnings:,} warning{'s' if self.warnings != 1 else ''}"
+        plural = "s" if self.warnings != 1 else ""
+        for kind, label in (
+            (WARNING, f"{self.warnings:,} warning{plural}"),
+            (SKIPPED, f"{self.skipped:,} skipped"),
+        ):
+            codes = sorted(
+                ((n, code) for (k, code), n in self.notes.items() if k == kind),
+                key=lambda item: (-item[0], item[1]),
+            )
+            if codes:
+                detail = ", ".join(f"{n:,} {code or 'other'}" for n, code in codes)
+                text += f"; {label} ({detail})"
         return text
 
 
@@ -150,6 +164,8 @@ def parse_options_as_dict(options: ParseOptions) -> dict[str, Any]:
         "reference_time": options.reference_time.isoformat() if options.reference_time else None,
         "timezone": options.timezone,
         "format": options.format,
+        "date_order": options.date_order,
+        "tag_from_folder": options.tag_from_folder,
     }
 
 
@@ -249,8 +265,10 @@ class Importer:
     def add(self, item: ParsedArticle | RecordError) -> None:
         self.stats.read += 1
         if isinstance(item, RecordError):
-            self._record_error(item)
+            self._record_error(item, warning=item.kind != ERROR)
             return
+        for warning in item.warnings:
+            self._record_error(warning, warning=True)
         row = self._prepare(item)
         if row is not None:
             self._pending.append(row)
@@ -350,6 +368,8 @@ class Importer:
                     article.origin,
                     f"URL longer than {MAX_URL_LENGTH:,} characters not stored",
                     article.line,
+                    WARNING,
+                    "url-dropped",
                 ),
                 warning=True,
             )
@@ -702,15 +722,29 @@ class Importer:
     # -- bookkeeping ------------------------------------------------------------------
 
     def _record_error(self, error: RecordError, *, warning: bool = False) -> None:
+        """Count a record's problem by kind: errors fail it; warnings and skips are noted."""
+        kind = WARNING if warning and error.kind == ERROR else error.kind
         with self._lock:
             self._errors_changed = True
-            if warning:
-                self.stats.warnings += 1
-            else:
+            if kind == ERROR:
                 self.stats.failed += 1
+            else:
+                if kind == WARNING:
+                    self.stats.warnings += 1
+                else:
+                    self.stats.skipped += 1
+                self.stats.notes[(kind, error.code)] += 1
             if len(self.errors) < MAX_RECORDED_ERRORS:
-                message = f"warning: {error.message}" if warning else error.message
-                self.errors.append({"path": error.origin, "line": error.line, "message": message})
+                message = error.message if kind == ERROR else f"{kind}: {error.message}"
+                self.errors.append(
+                    {
+                        "path": error.origin,
+                        "line": error.line,
+                        "message": message,
+                        "kind": kind,
+                        "code": error.code,
+                    }
+                )
         if self.on_error is not None:
             self.on_error(error, warning)
 

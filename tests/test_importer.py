@@ -187,6 +187,8 @@ def test_a_url_too_long_for_the_column_is_dropped_with_a_warning():
             "path": "dump.jsonl",
             "line": 1,
             "message": "warning: URL longer than 2,000 characters not stored",
+            "kind": "warning",
+            "code": "url-dropped",
         }
     ]
 
@@ -205,14 +207,26 @@ def test_record_errors_are_counted_and_the_first_thousand_kept():
     run = ImportRun.objects.get(pk=importer.run_row.pk)
     assert (run.created, run.failed) == (2, MAX_RECORDED_ERRORS + 5)
     assert len(run.errors) == MAX_RECORDED_ERRORS
-    assert run.errors[3] == {"path": "bad/3.json", "line": 3, "message": "not JSON"}
+    assert run.errors[3] == {
+        "path": "bad/3.json",
+        "line": 3,
+        "message": "not JSON",
+        "kind": "error",
+        "code": "",
+    }
 
 
 def test_an_article_without_a_title_fails_alone():
     importer = run_importer([parsed(1), parsed(2, title="   "), parsed(3)])
     assert (importer.stats.created, importer.stats.failed) == (2, 1)
     assert ImportRun.objects.get().errors == [
-        {"path": "dump.jsonl", "line": 2, "message": "article has no title"}
+        {
+            "path": "dump.jsonl",
+            "line": 2,
+            "message": "article has no title",
+            "kind": "error",
+            "code": "",
+        }
     ]
 
 
@@ -306,3 +320,30 @@ def test_a_running_import_shows_its_batches_in_searches_and_counts_as_it_goes(cl
         on_progress=lambda stats: shown.append(harbour_times()),
     )
     assert shown[:2] == ["8", "10"]
+
+
+def test_warnings_and_skipped_records_are_counted_by_code_not_failed():
+    warning = RecordError("dump.jsonl", "author dropped: not a name: 'Author'", 1, "warning",
+                          "author-dropped")  # fmt: skip
+    records = [
+        parsed(1, warnings=(warning,)),
+        RecordError("dump.jsonl", "no body text", 2, "skipped", "no-text"),
+        RecordError("dump.jsonl", "no body text", 3, "skipped", "no-text"),
+        RecordError("dump.jsonl", "dates in 'date' read month first", 4, "warning", "date-order"),
+        RecordError("dump.jsonl", "invalid JSON", 5),
+    ]
+    importer = run_importer(records)
+    stats = importer.stats
+    assert (stats.created, stats.failed, stats.warnings, stats.skipped) == (1, 1, 2, 2)
+    assert "; 2 warnings (1 author-dropped, 1 date-order); 2 skipped (2 no-text)" in (
+        stats.summary()
+    )
+    run = ImportRun.objects.get()
+    assert run.failed == 1
+    assert [(e["kind"], e["code"], e["line"]) for e in run.errors] == [
+        ("warning", "author-dropped", 1),
+        ("skipped", "no-text", 2),
+        ("skipped", "no-text", 3),
+        ("warning", "date-order", 4),
+        ("error", "", 5),
+    ]
