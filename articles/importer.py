@@ -245,7 +245,8 @@ class Importer:
         try:
             try:
                 if not self.dry_run:
-                    self._index = IndexSession()
+                    # Two indexing threads: the index's analysis is most of an article's CPU.
+                    self._index = IndexSession(heap_mb=400, threads=2)
                 for item in records:
                     self.add(item)
                 self.flush()

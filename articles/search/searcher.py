@@ -183,14 +183,28 @@ def search(request: SearchRequest) -> SearchResults:
     limit = max(1, min(size, MAX_RESULTS - start) if request.offset is None else size)
     if compiled.only_stop_words or (tree is None and request.q.strip()):
         return _empty(request, sort, has_terms=False)
+    # With facets, the count comes from their pass over every match (each article has one
+    # language), so the page's own pass may stop early (block-max WAND): the matches are
+    # read twice, not three times.
+    facets = None
+    if request.facets:
+        if tree is None and request.filters() == Filters():
+            # The whole archive: its totals, counted once per commit of the index.
+            facets = _buckets_of(totals(), request.facet_limit + 1)
+        else:
+            facets = _aggregate(s, compiled, request.facet_limit + 1)
+    counted = facets is None
     if sort == "relevance":
-        found = s.search(compiled.query, limit, count=True, offset=start)
+        found = s.search(compiled.query, limit, count=counted, offset=start)
     else:
         key, order = ("oldest", Order.Asc) if sort == "oldest" else ("newest", Order.Desc)
         found = s.search(
-            compiled.query, limit, count=True, order_by_field=key, offset=start, order=order
+            compiled.query, limit, count=counted, order_by_field=key, offset=start, order=order
         )
-    count = int(found.count)  # type: ignore[attr-defined]  # with count=True
+    if facets is not None:
+        count = sum(n for _, n in facets["language"])
+    else:
+        count = int(found.count)  # type: ignore[attr-defined]  # with count=True
     num_pages = max(1, -(-count // size))
     if request.offset is None and request.page > num_pages:
         raise PageNotFound("There are no results on this page.")
@@ -207,8 +221,8 @@ def search(request: SearchRequest) -> SearchResults:
         page_size=size,
         unknown_filters=compiled.unknown,
     )
-    if request.facets and count:
-        _add_facets(results, s, compiled, request.facet_limit)
+    if facets is not None and count:
+        _add_facets(results, facets, request.facet_limit)
     if request.offset is None or request.snippets:
         results.articles = fetch_articles(
             ids,
@@ -307,13 +321,13 @@ def _language_codes(value: str, prefix: bool) -> list[str]:
 # --- Facets -------------------------------------------------------------------------------
 
 
-def _add_facets(results: SearchResults, s: Searcher, compiled: Compiled, limit: int) -> None:
+def _add_facets(
+    results: SearchResults, buckets: dict[str, list[tuple[Any, int]]], limit: int
+) -> None:
     from articles.languages import language_name
 
     limit = max(1, min(limit, FACET_MAX))
-    buckets = _aggregate(s, compiled, limit + 1)
-    sources = _named("source", buckets["source"], limit)
-    tags = _named("tag", buckets["tag"], limit)
+    sources, tags = _named(buckets["source"], buckets["tag"], limit)
     languages = sorted(
         (
             FacetValue(
@@ -354,6 +368,10 @@ def _add_facets(results: SearchResults, s: Searcher, compiled: Compiled, limit: 
 
 
 def _aggregate(s: Searcher, compiled: Compiled, size: int) -> dict[str, list[tuple[Any, int]]]:
+    """Facet buckets over every match: sources and tags (the `size` largest), every
+    language and month."""
+    size = max(1, min(size, FACET_MAX + 1))
+
     def terms(name: str, n: int) -> dict[str, Any]:
         return {"terms": {"field": name, "size": n, "segment_size": _SEGMENT_BUCKETS}}
 
@@ -372,19 +390,46 @@ def _aggregate(s: Searcher, compiled: Compiled, size: int) -> dict[str, list[tup
     }
 
 
-def _named(kind: str, buckets: list[tuple[Any, int]], limit: int) -> list[FacetValue]:
-    """Facet values for source or tag ids, named from PostgreSQL, largest first."""
+def _buckets_of(counted: Totals, size: int) -> dict[str, list[tuple[Any, int]]]:
+    """The archive's totals as facet buckets (what `_aggregate` gives for every article)."""
+
+    def largest(counts: dict[Any, int], n: int | None = None) -> list[tuple[Any, int]]:
+        return sorted(counts.items(), key=lambda kv: -kv[1])[:n]
+
+    return {
+        "source": largest(counted.sources, size + 1),
+        "tag": largest(counted.tags, size),
+        "language": [(code or UNKNOWN_LANGUAGE, n) for code, n in largest(counted.languages)],
+        "month": largest(counted.months),
+    }
+
+
+def _named(
+    source_buckets: list[tuple[Any, int]], tag_buckets: list[tuple[Any, int]], limit: int
+) -> tuple[list[FacetValue], list[FacetValue]]:
+    """Facet values for source and tag ids, named from PostgreSQL in one query, largest
+    first (one more than `limit` each, to know whether there are more)."""
+    from django.db import connection
+
     from articles.models import Source, Tag
 
-    model: Any = Source if kind == "source" else Tag
-    counts = {int(key): n for key, n in buckets if int(key) != 0}
-    names = dict(
-        (pk, (name, slug))
-        for pk, name, slug in model.objects.filter(pk__in=counts).values_list("pk", "name", "slug")
+    counts = (
+        {int(key): n for key, n in source_buckets if int(key) != 0},
+        {int(key): n for key, n in tag_buckets},
     )
-    values = [FacetValue(names[pk][1], names[pk][0], n) for pk, n in counts.items() if pk in names]
-    values.sort(key=lambda f: (-f.count, f.label.lower()))
-    return values[: limit + 1]
+    sql = (
+        f'SELECT 0, id, name, slug FROM "{Source._meta.db_table}" WHERE id = ANY(%s) '  # noqa: S608
+        f'UNION ALL SELECT 1, id, name, slug FROM "{Tag._meta.db_table}" WHERE id = ANY(%s)'
+    )
+    values: tuple[list[FacetValue], list[FacetValue]] = ([], [])
+    if counts[0] or counts[1]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [list(counts[0]), list(counts[1])])
+            for kind, pk, name, slug in cursor.fetchall():
+                values[kind].append(FacetValue(slug, name, counts[kind][pk]))
+    for found in values:
+        found.sort(key=lambda f: (-f.count, f.label.lower()))
+    return values[0][: limit + 1], values[1][: limit + 1]
 
 
 def build_timeline(
