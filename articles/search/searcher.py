@@ -201,10 +201,11 @@ def search(request: SearchRequest) -> SearchResults:
         found = s.search(
             compiled.query, limit, count=counted, order_by_field=key, offset=start, order=order
         )
-    if facets is not None:
-        count = sum(n for _, n in facets["language"])
-    else:
-        count = int(found.count)  # type: ignore[attr-defined]  # with count=True
+    count = (
+        sum(n for _, n in facets["language"])
+        if facets is not None
+        else int(found.count)  # type: ignore[attr-defined]  # with count=True
+    )
     num_pages = max(1, -(-count // size))
     if request.offset is None and request.page > num_pages:
         raise PageNotFound("There are no results on this page.")
