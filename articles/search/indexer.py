@@ -125,7 +125,7 @@ class IndexSession:
             self._locked = True
         return self._rebuild(progress)
 
-    def close(self) -> None:
+    def close(self, *, look_again: bool = True) -> None:
         """Finish merging, let go of the writer and the lock, and look at the log once more
         (a change committed while another process was locked out waits for no one)."""
         if self._writer is not None:
@@ -135,9 +135,12 @@ class IndexSession:
             self._locked = False
             with connection.cursor() as cursor:
                 _unlock(cursor)
-            if pending_changes() and _has_index():
-                with IndexSession(heap_mb=self.heap_mb, threads=self.threads) as again:
+            if look_again and _has_index() and applicable_changes():
+                again = IndexSession(heap_mb=self.heap_mb, threads=self.threads)
+                try:
                     again.catch_up(rebuild=False)
+                finally:
+                    again.close(look_again=False)
 
     # -- applying ---------------------------------------------------------------------
 
@@ -232,7 +235,7 @@ def rebuild(progress: Callable[[int, int], None] | None = None) -> CatchUp:
 
 @contextmanager
 def _snapshot() -> Iterator[tuple[Any, int]]:
-    """A REPEATABLE READ transaction, and its horizon: the xmin of its snapshot.
+    """A REPEATABLE READ transaction, and its horizon (`_HORIZON_SQL`).
 
     Inside a caller's transaction (a rebuild in a test) it reads what that transaction sees.
     """
@@ -240,8 +243,29 @@ def _snapshot() -> Iterator[tuple[Any, int]]:
     with transaction.atomic(), connection.cursor() as cursor:
         if not outer:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+        cursor.execute(_HORIZON_SQL)
         yield cursor, int(cursor.fetchone()[0])
+
+
+# The horizon of the current snapshot: the oldest transaction it saw still running that may
+# belong to this database, else the snapshot's end (xmax). Every transaction below it has
+# ended, so every change logged below it that committed is visible, and no other can still
+# appear. The snapshot's own xmin would do, but it counts every database of the server: a
+# long transaction in another database would hold this index back for its whole length.
+# A running transaction is known to be another database's when pg_stat_activity says so
+# (its backend's top-level xid, the low 32 bits of an xid8); one it cannot place (a role
+# without the right to see it, a subtransaction, one that ended meanwhile) holds it back.
+_HORIZON_SQL = """
+SELECT coalesce(
+    (SELECT min(x::text::numeric) FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+     WHERE NOT EXISTS (
+         SELECT 1 FROM pg_stat_activity a
+         WHERE a.datname IS DISTINCT FROM current_database()
+           AND a.backend_xid IS NOT NULL
+           AND a.backend_xid::text::numeric = mod(x::text::numeric, 4294967296))),
+    pg_snapshot_xmax(pg_current_snapshot())::text::numeric
+)::bigint
+"""
 
 
 def _stream(cursor: Any, sql: str) -> Iterator[tuple[Any, ...]]:
@@ -265,6 +289,19 @@ def _row(row: Iterable[Any]) -> ArticleRow:
         is_hidden=is_hidden,
         tag_ids=tuple(tag_ids or ()),
     )
+
+
+def applicable_changes() -> bool:
+    """Whether the log holds changes this index has not applied that a catch-up could apply
+    now (committed below the current horizon)."""
+    horizon = _index_horizon() or 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT EXISTS (SELECT 1 FROM articles_search_change WHERE xid >= %s::text::xid8 "  # noqa: S608
+            f"AND xid < ({_HORIZON_SQL})::text::xid8)",
+            [str(horizon)],
+        )
+        return bool(cursor.fetchone()[0])
 
 
 def pending_changes() -> int:
