@@ -26,17 +26,23 @@ from tantivy import FieldType, Occur, Query
 from . import analysis
 from .query import And, Filter, Node, Not, Or, Phrase, Word
 from .schema import (
-    EXACT,
+    EXACT_BODY,
+    EXACT_TITLE,
     HIDDEN,
     META,
     UNKNOWN_LANGUAGE,
-    body_field,
     day_number,
     schema,
     text_field,
     title_field,
 )
 
+# How much a word found as typed in the body adds to its stem's score.
+EXACT_BODY_WEIGHT = 0.5
+# A title holding at least this many of the typed words side by side, as typed, scores
+# this much more (a headline typed as it reads); two words together are too common to say.
+TITLE_PHRASE_WORDS = 3
+TITLE_PHRASE_BOOST = 2.0
 # Shortest prefix searched as a prefix (`a*` would be every word): shorter is a plain word.
 MIN_PREFIX = 2
 
@@ -201,7 +207,25 @@ class _Builder:
             return _Part(_or(shoulds), optional=True) if shoulds else None
         if not musts:
             musts = [Query.all_query()]
+        bonus = self._title_bonus(children)
+        if bonus is not None:
+            shoulds.append(bonus)
         return _Part(_and(musts, shoulds, nots))
+
+    def _title_bonus(self, children: Iterable[Node]) -> Query | None:
+        """For words typed without syntax, a title holding them together (a headline typed
+        as it reads) scores more."""
+        words = []
+        for child in children:
+            if not isinstance(child, Word) or child.field is not None or child.prefix:
+                return None
+            words.extend(analysis.words(child.text))
+        terms = [t for t in (analysis.term(analysis.PLAIN, w) for w in words) if t]
+        if len(terms) < TITLE_PHRASE_WORDS:
+            return None
+        positioned: list[str | tuple[int, str]] = list(enumerate(terms))
+        phrase = Query.phrase_query(schema(), EXACT_TITLE, positioned, 0)
+        return Query.boost_query(phrase, TITLE_PHRASE_BOOST)
 
     def _any_of(self, children: Iterable[Node], branch: str) -> _Part | None:
         parts = [p for p in (self.compile(c, branch) for c in children) if p is not None]
@@ -223,15 +247,24 @@ class _Builder:
         term = analysis.term(branch, words[0])
         if term is None or analysis.is_stop_word(branch, words[0]):
             return None  # a stop word of this branch's language: nothing to look for
+        exact = analysis.term(analysis.PLAIN, words[0]) or words[0]
         if node.field is None:
-            # Matched through its stem; found as typed, it scores more.
-            exact = analysis.term(analysis.PLAIN, words[0]) or words[0]
+            # Matched and ranked through its stem in title and body together (BM25F);
+            # found as typed in the body, it scores a little more. (The same bonus for the
+            # title made one word of a short title outweigh the body again.)
             query = _and(
                 [self._term(text_field(branch), term)],
-                [Query.term_query(schema(), EXACT, exact)],
+                [
+                    Query.boost_query(
+                        Query.term_query(schema(), EXACT_BODY, exact), EXACT_BODY_WEIGHT
+                    )
+                ],
             )
+        elif node.field == "title":
+            query = self._term(title_field(branch), term)
         else:
-            query = self._fields(node.field, branch, lambda f: self._term(f, term))
+            self._mark(branch, words[0])
+            query = Query.term_query(schema(), EXACT_BODY, exact)
         return _Part(query, optional=self._stop_anywhere(words[0]))
 
     def _stop_anywhere(self, word: str) -> bool:
@@ -239,24 +272,23 @@ class _Builder:
 
     def _phrase(self, text: str, field_name: str | None, slop: int, branch: str) -> _Part | None:
         # Every word, stop words included: the index holds them, so a phrase is exact.
-        # Without a field, word for word as written (the `exact` field); in `title:` or
-        # `body:`, through the stems of the article's language.
-        analyzer = analysis.PLAIN if field_name is None else branch
+        # Word for word as written (the exact fields), but in `title:`, through the stems
+        # of the article's language.
+        analyzer = branch if field_name == "title" else analysis.PLAIN
         positioned: list[tuple[int, str]] = []
         for position, word in enumerate(analysis.words(text)):
             term = analysis.term(analyzer, word)
             if term is not None:
                 positioned.append((position, term))
-                stem = analysis.term(branch, word)
-                if field_name is None and stem is not None and not self._negated:
-                    self.terms.setdefault(text_field(branch), set()).add(stem)
+                if field_name != "title":
+                    self._mark(branch, word)
         if not positioned:
             return None
         if len(positioned) == 1:
             term = positioned[0][1]
-            if field_name is None:
-                return _Part(Query.term_query(schema(), EXACT, term))
-            return _Part(self._fields(field_name, branch, lambda f: self._term(f, term)))
+            if field_name == "title":
+                return _Part(self._term(title_field(branch), term))
+            return _Part(self._exact(field_name, lambda f: Query.term_query(schema(), f, term)))
         # Positions relative to the first word (an over-long word leaves a gap).
         first = positioned[0][0]
         words: list[str | tuple[int, str]] = [(p - first, t) for p, t in positioned]
@@ -266,9 +298,24 @@ class _Builder:
                 self.terms.setdefault(f, set()).update(t for _, t in positioned)
             return Query.phrase_query(schema(), f, words, slop)
 
-        if field_name is None:
-            return _Part(Query.phrase_query(schema(), EXACT, words, slop))
-        return _Part(self._fields(field_name, branch, phrase))
+        if field_name == "title":
+            return _Part(phrase(title_field(branch)))
+        return _Part(
+            self._exact(field_name, lambda f: Query.phrase_query(schema(), f, words, slop))
+        )
+
+    @staticmethod
+    def _exact(field_name: str | None, make: Callable[[str], Query]) -> Query:
+        """In the body as written, or (without a field) in the title or the body."""
+        if field_name == "body":
+            return make(EXACT_BODY)
+        return _or([make(EXACT_TITLE), make(EXACT_BODY)])
+
+    def _mark(self, branch: str, word: str) -> None:
+        """Mark `word` in snippets (through its stem, as the marker analyzes text)."""
+        stem = analysis.term(branch, word)
+        if stem is not None and not self._negated:
+            self.terms.setdefault(text_field(branch), set()).add(stem)
 
     def _prefix(self, word: str, field_name: str | None, branch: str) -> _Part:
         # The word as typed (folded) and its stem: stems are not always prefixes of their
@@ -284,7 +331,8 @@ class _Builder:
 
         def prefix(f: str) -> Query:
             if not self._negated:
-                self.prefixes.setdefault(f, set()).update(variants)
+                marked = text_field(branch) if f == EXACT_BODY else f
+                self.prefixes.setdefault(marked, set()).update(variants)
             return Query.regex_query(schema(), f, pattern)
 
         return _Part(self._fields(field_name, branch, prefix))
@@ -299,7 +347,7 @@ class _Builder:
         if field_name == "title":
             return make(title_field(branch))
         if field_name == "body":
-            return make(body_field(branch))
+            return make(EXACT_BODY)
         return make(text_field(branch))
 
     # -- filters in the query ---------------------------------------------------------

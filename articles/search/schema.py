@@ -5,15 +5,16 @@ PostgreSQL by id. Text is indexed, never stored. Per article:
 
 - `id`: its primary key (fast, to read a hit's id; indexed, to replace the document);
 - `text_<analyzer>`: its title (twice) and body, in the field of its language's analyzer
-  (articles/search/analysis.py): what a word without a field matches and ranks by. One field
-  holding both makes BM25 count a word's occurrences in title and body together against the
-  article's whole length (BM25F, as SQLite FTS5's bm25() does with column weights), where a
-  score per field let one common word in a short title outweigh the same word said many
-  times in the body;
-- `exact`: the same text as written (lowercased, accents folded, nothing stemmed), one field
-  for every language, with positions: quoted phrases match here, word for word, and a word
-  found as typed scores more than one found through its stem;
-- `title_<analyzer>`, `body_<analyzer>`: title and body apart, for `title:` and `body:`;
+  (articles/search/analysis.py), frequencies only: what a word without a field matches and
+  ranks by. One field holding both makes BM25 count a word's occurrences in title and body
+  together against the article's whole length (BM25F, as SQLite FTS5's bm25() does with
+  column weights), where a score per field let one common word in a short title outweigh
+  the same word said many times in the body;
+- `exact_title`, `exact_body`: title and body as written (lowercased, accents folded, nothing
+  stemmed), one pair of fields for every language, with positions: phrases match here, word
+  for word; a word found as typed in the body scores more than one found through its stem;
+  `body:` searches here;
+- `title_<analyzer>`: the title in its language's analyzer, with positions, for `title:`;
 - `source`, `tag`, `author`: ids (0: no source), for filters and facets;
 - `language`: its ISO 639-1 code, `und` when unknown;
 - `month` (YYYYMM) and `day` (YYYYMMDD) of publication, 0 when undated: date filters,
@@ -38,7 +39,7 @@ from tantivy import Document, Schema, SchemaBuilder
 from .analysis import ANALYZERS, PLAIN, analyzer_for
 
 # Bumped whenever the fields or analyzers change: an index of another version is rebuilt.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 VISIBLE, HIDDEN, META = 0, 1, 2
 UNKNOWN_LANGUAGE = "und"
@@ -57,7 +58,8 @@ MAX_INDEXED_CHARS = 5_000_000
 TITLE_WEIGHT = 2
 
 
-EXACT = "exact"
+EXACT_TITLE = "exact_title"
+EXACT_BODY = "exact_body"
 
 
 def text_field(analyzer: str) -> str:
@@ -68,21 +70,17 @@ def title_field(analyzer: str) -> str:
     return f"title_{analyzer}"
 
 
-def body_field(analyzer: str) -> str:
-    return f"body_{analyzer}"
-
-
 @lru_cache(maxsize=1)
 def schema() -> Schema:
     builder = SchemaBuilder()
     builder.add_unsigned_field("id", stored=True, indexed=True, fast=True)
     builder.add_unsigned_field("state", indexed=True, fast=True)
-    builder.add_text_field(EXACT, tokenizer_name=PLAIN)
+    builder.add_text_field(EXACT_TITLE, tokenizer_name=PLAIN)
+    builder.add_text_field(EXACT_BODY, tokenizer_name=PLAIN)
     for name in ANALYZERS:
-        # No positions: phrases are matched in `exact` (or in title_ and body_ fields).
+        # No positions: phrases are matched word for word in the exact fields.
         builder.add_text_field(text_field(name), tokenizer_name=name, index_option="freq")
         builder.add_text_field(title_field(name), tokenizer_name=name)
-        builder.add_text_field(body_field(name), tokenizer_name=name)
     for name in ("source", "tag", "author", "month", "day"):
         builder.add_unsigned_field(name, indexed=True, fast=True)
     builder.add_text_field("language", tokenizer_name="raw", fast=True)
@@ -116,14 +114,13 @@ def document(row: ArticleRow) -> Document:
     doc.add_unsigned("id", row.id)
     doc.add_unsigned("state", HIDDEN if row.is_hidden else VISIBLE)
     body = row.body[:MAX_INDEXED_CHARS]
-    for name in (text_field(analyzer), EXACT):
-        for _ in range(TITLE_WEIGHT):
-            doc.add_text(name, row.title)
-        if body:
-            doc.add_text(name, body)
+    for _ in range(TITLE_WEIGHT):
+        doc.add_text(text_field(analyzer), row.title)
     doc.add_text(title_field(analyzer), row.title)
+    doc.add_text(EXACT_TITLE, row.title)
     if body:
-        doc.add_text(body_field(analyzer), body)
+        doc.add_text(text_field(analyzer), body)
+        doc.add_text(EXACT_BODY, body)
     doc.add_unsigned("source", row.source_id or 0)
     _add_all(doc, "tag", row.tag_ids)
     _add_all(doc, "author", row.author_ids)

@@ -202,9 +202,7 @@ def search(request: SearchRequest) -> SearchResults:
             compiled.query, limit, count=counted, order_by_field=key, offset=start, order=order
         )
     count = (
-        sum(n for _, n in facets["language"])
-        if facets is not None
-        else int(found.count)  # type: ignore[attr-defined]  # with count=True
+        sum(n for _, n in facets["language"]) if facets is not None else int(found.count)  # type: ignore[attr-defined]  # with count=True
     )
     num_pages = max(1, -(-count // size))
     if request.offset is None and request.page > num_pages:

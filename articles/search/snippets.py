@@ -14,7 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 from tantivy import Document, Occur, Query, Searcher, SnippetGenerator
 
 from .compile import Compiled
-from .schema import body_field, schema, text_field, title_field
+from .schema import schema, text_field, title_field
 
 # Characters of a result's snippet, and of the body it is cut from.
 SNIPPET_CHARS = 240
@@ -106,7 +106,7 @@ class Marker:
     def _terms(self, analyzer: str) -> set[str]:
         """The searched terms of this analyzer's fields, prefixes expanded to index terms."""
         terms: set[str] = set()
-        for name in (text_field(analyzer), title_field(analyzer), body_field(analyzer)):
+        for name in (text_field(analyzer), title_field(analyzer)):
             terms |= self.compiled.terms.get(name, set())
             for prefix in self.compiled.prefixes.get(name, set()):
                 found = self.searcher.terms_with_prefix(name, prefix, limit=PREFIX_TERMS)

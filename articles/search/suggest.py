@@ -1,7 +1,8 @@
 """'Did you mean …?': a spelling suggestion from the index's own words.
 
-For a search that finds nothing or next to nothing, each plain word of the query is
-compared with every word one edit away (a letter deleted, swapped with the next, changed
+For a search that finds nothing or next to nothing, each plain word of the query that at
+most three articles hold (a word many articles hold is no misspelling) is compared with
+every word one edit away (a letter deleted, swapped with the next, changed
 or added: "goverment" -> "government"), and replaced by the one that the most articles
 hold, when that is clearly more than hold the word as typed. The suggestion is offered
 only if the corrected query finds more, with its count.
@@ -22,6 +23,8 @@ from .schema import text_field
 
 # A replacement must be held by this many times more articles than the word as typed.
 MORE_COMMON = 4
+# A word held by more articles than this is taken as spelled right (and not looked at).
+MAX_TYPO_ARTICLES = 3
 # Words shorter than this are not corrected (too many neighbours, too little evidence).
 MIN_LENGTH = 4
 _ALPHABETS = {
@@ -52,7 +55,10 @@ def suggest(
         if len(parts) != 1 or len(parts[0]) < MIN_LENGTH or not parts[0].isalpha():
             continue
         typed = parts[0]
-        best, best_count = None, _articles_with(s, typed, analyzers) * MORE_COMMON
+        held = _articles_with(s, typed, analyzers)
+        if held > MAX_TYPO_ARTICLES:
+            continue  # a word this many articles hold is no misspelling
+        best, best_count = None, held * MORE_COMMON
         for candidate in _one_edit_away(typed):
             found = _articles_with(s, candidate, analyzers)
             if found > best_count:
