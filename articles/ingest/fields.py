@@ -129,6 +129,7 @@ class Draft:
     authors: list[str] = field(default_factory=list)
     language: str = ""
     warnings: list[str] = field(default_factory=list)
+    captured_at: datetime | None = None  # when a crawler fetched it (WARC), not publication
 
 
 def _as_text(value: Any) -> str:
@@ -288,6 +289,7 @@ def finish(
         language=lang,
         tags=_unique([*draft.tags, *options.tags], MAX_TAG),
         authors=tuple(authors),
+        captured_at=draft.captured_at,
         origin=draft.origin,
         line=draft.line,
         warnings=tuple(draft.warnings),

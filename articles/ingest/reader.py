@@ -24,12 +24,13 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import IO, BinaryIO
 
-from . import dates, encoding, fields, jsonfmt
+from . import dates, encoding, feeds, fields, jsonfmt, mail, reuters, warc, webpage
 from .csvfmt import iter_csv, looks_like_csv_header
+from .pool import PagePool, Pending, in_order
 from .records import ParsedArticle, ParseOptions, RecordError
 from .text import parse_text
 
-FORMATS = ("auto", "text", "json", "jsonl", "csv")
+FORMATS = ("auto", "text", "json", "jsonl", "csv", "html", "warc", "feed", "mbox", "eml", "sgml")
 MAX_TEXT_FILE = 64 << 20  # one plain-text article larger than this is not an article
 MAX_NESTING = 4  # archives inside archives
 
@@ -38,7 +39,7 @@ _COMPRESSED = {".gz": "gzip", ".tgz": "gzip", ".bz2": "bz2", ".tbz2": "bz2", ".x
 # Documents we cannot read as articles; named rather than parsed into garbage.
 # fmt: off
 _UNSUPPORTED_LIST = (
-    ".html", ".htm", ".xml", ".pdf", ".doc", ".docx", ".odt", ".rtf", ".xls", ".xlsx", ".ppt",
+    ".pdf", ".doc", ".docx", ".odt", ".rtf", ".xls", ".xlsx", ".ppt",
     ".pptx", ".epub", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".mp3", ".mp4", ".mov",
     ".avi", ".exe", ".dll", ".so", ".pyc", ".sqlite", ".db", ".7z", ".rar"
 )
@@ -53,7 +54,8 @@ _NOT_ARTICLES_LIST = (
 # fmt: on
 _NOT_ARTICLES = frozenset(_NOT_ARTICLES_LIST)
 
-Record = ParsedArticle | RecordError
+# What the readers yield: a page being extracted stands for its article until in_order().
+Record = ParsedArticle | RecordError | Pending
 
 
 @dataclass(frozen=True)
@@ -269,6 +271,7 @@ class _Parser:
         if reference is not None and reference.tzinfo is None:
             reference = reference.replace(tzinfo=tz)
         self.reference = reference
+        self.pages = PagePool(options)
 
     def context(self, mtime: float | None) -> dates.DateContext:
         if self.reference is not None:
@@ -317,7 +320,71 @@ class _Parser:
         if suffix in (".zip", ".tar", ".tgz") or suffix in _COMPRESSED:
             yield RecordError(inp.origin, f"not a valid {suffix} archive")
             return
+        structured = _structured_format(inp.name, head, self.options.format)
+        if structured is not None:
+            yield from self._structured(inp, structured, head, raw)
+            return
         yield from self._document(inp, head, raw)
+
+    # -- web pages, crawls, feeds, mail and Reuters SGML: each read by its own module ------
+
+    def _structured(self, inp: _Input, fmt: str, head: bytes, raw: IO[bytes]) -> Iterator[Record]:
+        if not head:
+            yield RecordError(inp.origin, "empty file")
+            return
+        if fmt != "warc" and encoding.looks_binary(head):
+            yield RecordError(inp.origin, "binary file, not text")
+            return
+        if fmt == "feed" and not feeds.looks_like_feed(head):
+            kind = "XML" if feeds.looks_like_xml(head) else "this file"
+            yield RecordError(
+                inp.origin, f"{kind} is not an RSS or Atom feed (not an article dump)"
+            )
+            return
+        stream = _joined(head, raw)
+        ctx = self.context(inp.mtime)
+        if fmt in ("html", "warc"):
+            summary = warc.Summary()
+            if fmt == "html":
+                jobs = webpage.iter_pages(stream, inp.origin, ctx)
+            else:
+                jobs = warc.iter_warc(stream, inp.origin, ctx, summary)
+            last: Pending | None = None
+            for job in jobs:
+                if isinstance(job, RecordError):
+                    yield job
+                    continue
+                if last is not None:
+                    yield last
+                last = self.pages.submit(job)
+            if last is not None:
+                # The count of what a crawl held besides pages goes with its last article.
+                last.extra_warnings = (str(summary),) if summary else ()
+                yield last
+            elif fmt == "warc":
+                held = f": {summary}" if summary else ""
+                yield RecordError(inp.origin, f"no HTML pages (HTTP 200, text/html) found{held}")
+            return
+        if fmt == "feed":
+            drafts = feeds.iter_feed(stream, inp.origin)
+        elif fmt == "mbox":
+            drafts = mail.iter_mbox(stream, inp.origin)
+        elif fmt == "eml":
+            drafts = mail.iter_eml(stream, inp.origin)
+        else:
+            drafts = reuters.iter_sgml(stream, inp.origin)
+        for draft in drafts:
+            if isinstance(draft, RecordError):
+                yield draft
+                continue
+            try:
+                yield fields.finish(draft, self.options, ctx)
+            except Exception as error:  # one odd record must not lose the rest of the file
+                yield RecordError(
+                    draft.origin,
+                    f"internal parser error: {type(error).__name__}: {error}",
+                    draft.line,
+                )
 
     def _archive(self, inp: _Input, kind: str, stream: IO[bytes]) -> Iterator[Record]:
         if kind in ("gzip", "bz2", "xz"):
@@ -455,6 +522,36 @@ def _scrub(text: str) -> str:
     return encoding.scrub_controls(text)
 
 
+# Suffixes that name a format read by its own module; other files are sniffed by content.
+_STRUCTURED_SUFFIXES = {
+    ".html": "html", ".htm": "html", ".xhtml": "html", ".shtml": "html",
+    ".warc": "warc",
+    ".rss": "feed", ".atom": "feed", ".xml": "feed",
+    ".mbox": "mbox", ".mbx": "mbox",
+    ".eml": "eml",
+    ".sgm": "sgml", ".sgml": "sgml",
+}  # fmt: skip
+_SNIFFERS = (
+    ("warc", warc.looks_like_warc),
+    ("feed", feeds.looks_like_feed),
+    ("html", webpage.looks_like_html),
+    ("mbox", mail.looks_like_mbox),
+    ("sgml", reuters.looks_like_sgml),
+)
+
+
+def _structured_format(name: str, head: bytes, forced: str) -> str | None:
+    """The format of a web page, crawl, feed, mailbox or SGML file; None for the others."""
+    if forced != "auto":
+        return forced if forced in _STRUCTURED_SUFFIXES.values() else None
+    suffix = _suffix(name)
+    if suffix in _STRUCTURED_SUFFIXES:
+        return _STRUCTURED_SUFFIXES[suffix]
+    if suffix in (*_JSONL_SUFFIXES, ".json", ".csv", ".tsv"):
+        return None
+    return next((fmt for fmt, sniff in _SNIFFERS if sniff(head)), None)
+
+
 def _joined(head: bytes, raw: IO[bytes]) -> IO[bytes]:
     if isinstance(raw, io.BufferedReader) and raw.seekable():
         raw.seek(0)
@@ -486,7 +583,8 @@ def iter_records(
     tz = dates.get_zone(options.timezone)
     if options.format not in FORMATS:
         raise ValueError(f"unknown format {options.format!r} (choose from {', '.join(FORMATS)})")
-    return _iter_records(paths, _Parser(options, tz), stdin)
+    parser = _Parser(options, tz)
+    return in_order(_iter_records(paths, parser, stdin), parser.pages)
 
 
 def _iter_records(

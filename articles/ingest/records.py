@@ -23,6 +23,8 @@ class ParsedArticle:
     language: str = ""
     tags: tuple[str, ...] = ()
     authors: tuple[str, ...] = ()
+    # When a crawler fetched the page (a WARC record's date), apart from publication.
+    captured_at: datetime | None = None
     # Where it came from, for error messages and the import report.
     origin: str = ""
     line: int | None = None
@@ -54,7 +56,7 @@ class ParseOptions:
 
     reference_time: datetime | None = None  # relative dates count back from this
     timezone: str = "UTC"  # zone of dates that carry none
-    format: str = "auto"  # auto | text | json | jsonl | csv
+    format: str = "auto"  # one of reader.FORMATS
     source: str | None = None  # forces the outlet
     tags: tuple[str, ...] = field(default=())  # added to every article
     # Names and aliases of the sources the archive already knows (admin-curated);

@@ -1,0 +1,141 @@
+"""Web crawls in WARC files (`.warc`, `.warc.gz`): one article per HTML page fetched.
+
+Each `response` record with HTTP status 200 and an HTML content type is a page for the
+HTML extractor (`webpage.py`); its `WARC-Target-URI` is the article's URL and its
+`WARC-Date` the capture date, kept apart from the publication date the page states.
+Requests, metadata, revisits and the like are skipped silently; responses that are not
+HTML pages (images, scripts, redirects, errors) are counted and the count is reported.
+Records are streamed one at a time and a page's payload is capped at `webpage.MAX_PAGE`,
+so memory stays bounded whatever the crawl's size.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import IO, Any
+
+from . import dates
+from .records import RecordError
+from .webpage import MAX_PAGE, PageJob
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
+
+
+def looks_like_warc(head: bytes) -> bool:
+    """Does the stream start with a WARC record header?"""
+    return head.lstrip(b"\r\n").startswith((b"WARC/1.", b"WARC/0."))
+
+
+def _capture_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _quiet(call: Any) -> tuple[Any, str]:
+    """Run a warcio step, catching what it writes to stderr about damaged records."""
+    noise = io.StringIO()
+    with contextlib.redirect_stderr(noise):
+        value = call()
+    return value, noise.getvalue().strip()
+
+
+def _damage(origin: str, noise: str) -> RecordError:
+    first = next((line for line in noise.splitlines() if line.strip()), noise)
+    return RecordError(origin, f"damaged WARC data: {first.strip()[:200]}")
+
+
+class Summary:
+    """What a WARC held besides pages, for one line at the end."""
+
+    def __init__(self) -> None:
+        self.skipped: Counter[str] = Counter()
+
+    def note(self, reason: str) -> None:
+        self.skipped[reason] += 1
+
+    def __str__(self) -> str:
+        total = sum(self.skipped.values())
+        kinds = ", ".join(f"{kind} {count:,}" for kind, count in self.skipped.most_common(5))
+        return f"skipped {total:,} responses that are not HTML pages ({kinds})"
+
+    def __bool__(self) -> bool:
+        return bool(self.skipped)
+
+
+def iter_warc(
+    stream: IO[bytes], origin: str, ctx: dates.DateContext, summary: Summary
+) -> Iterator[PageJob | RecordError]:
+    """The HTML pages of a WARC as extraction jobs, and its damaged or oversized records."""
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    try:
+        records, noise = _quiet(lambda: iter(ArchiveIterator(stream)))
+    except ArchiveLoadFailed as error:
+        yield RecordError(origin, f"not a readable WARC file: {_first_line(error)}")
+        return
+    number = 0
+    while True:
+        number += 1
+        try:
+            record, noise = _quiet(lambda: next(records, None))
+        except ArchiveLoadFailed as error:
+            yield RecordError(origin, f"not a readable WARC file: {_first_line(error)}")
+            return
+        if noise:
+            yield _damage(origin, noise)
+        if record is None:
+            return
+        if record.rec_type != "response":
+            continue
+        uri = (record.rec_headers.get_header("WARC-Target-URI") or "").strip().strip("<>")
+        where = f"{origin}!{uri}" if uri else f"{origin}!record {number}"
+        http = record.http_headers
+        if http is None:
+            summary.note("no HTTP headers")
+            continue
+        status = (http.get_statuscode() or "").strip()
+        content_type = (http.get_header("Content-Type") or "").strip()
+        mime = content_type.split(";", 1)[0].strip().lower()
+        if mime not in _HTML_TYPES:
+            summary.note(mime or "no content type")
+            continue
+        if status != "200":
+            summary.note(f"HTTP {status or '?'}")
+            continue
+        content = record.content_stream()
+        data, noise = _quiet(lambda content=content: content.read(MAX_PAGE + 1))
+        if noise:
+            yield _damage(where, noise)
+            continue
+        if len(data) > MAX_PAGE:
+            yield RecordError(where, f"page larger than {MAX_PAGE >> 20} MB skipped")
+            continue
+        if getattr(record.raw_stream, "limit", 0) > 0:
+            yield RecordError(where, "record cut short (the WARC file ends inside it)")
+            continue
+        match = _CHARSET.search(content_type)
+        yield PageJob(
+            data,
+            where,
+            ctx,
+            url=uri or None,
+            captured_at=_capture_date(record.rec_headers.get_header("WARC-Date")),
+            charset=match.group(1) if match else None,
+        )
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return next((line.strip() for line in text.splitlines() if line.strip()), text)[:200]
