@@ -7,7 +7,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
-CORPORA = SHARED / "corpora"
+# NEWSARCHIVE_CORPORA points elsewhere (a git worktree, whose parent holds no shared/).
+CORPORA = Path(os.environ.get("NEWSARCHIVE_CORPORA", SHARED / "corpora"))
 SAMPLES = ROOT / "articles" / "samples"
 # The canonical seed, bundled byte for byte with the samples so the suite runs on any clone
 # (test_samples checks the copy against ../shared/seeds where that folder exists).
