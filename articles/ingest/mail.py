@@ -13,6 +13,7 @@ from __future__ import annotations
 import email.policy
 import re
 from collections.abc import Iterator
+from datetime import UTC
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from typing import IO
@@ -108,17 +109,16 @@ def _draft(data: bytes, origin: str, line: int | None) -> Draft | RecordError:
     draft = Draft(origin=origin, line=line)
     draft.title = _header(parsed, "Subject")
     draft.body = _body(parsed)
-    draft.date = None
     date = _header(parsed, "Date")
     if date:
         try:
-            draft.published_at = parsedate_to_datetime(date)
+            moment = parsedate_to_datetime(date)
         except (TypeError, ValueError, IndexError):
-            draft.date = date  # left to the general date parser (and its warning)
+            moment = None
+        if moment is not None and moment.tzinfo is not None:
+            draft.published_at = moment.astimezone(UTC)
         else:
-            if draft.published_at.tzinfo is None:
-                draft.published_at = None
-                draft.date = date
+            draft.date = date  # the general parser: --timezone, or a warning if unreadable
     author = _display_name(parsed)
     draft.authors = [author] if author else []
     draft.tags = _groups(parsed)

@@ -310,6 +310,10 @@ class _Parser:
             yield RecordError(inp.origin, f"unsupported file type {suffix} (not an article dump)")
             return
         head = raw.read(encoding.SAMPLE_SIZE)
+        if head.startswith(b"\x1f\x8b") and _structured_format(inp.name, b"", "auto") == "warc":
+            # warcio reads a crawl's gzip members itself: a cut-off file loses its last record only.
+            yield from self._structured(inp, "warc", head, raw)
+            return
         kind = _archive_kind(inp.name, head)
         if kind is not None:
             if inp.depth >= MAX_NESTING:
@@ -349,21 +353,7 @@ class _Parser:
                 jobs = webpage.iter_pages(stream, inp.origin, ctx)
             else:
                 jobs = warc.iter_warc(stream, inp.origin, ctx, summary)
-            last: Pending | None = None
-            for job in jobs:
-                if isinstance(job, RecordError):
-                    yield job
-                    continue
-                if last is not None:
-                    yield last
-                last = self.pages.submit(job)
-            if last is not None:
-                # The count of what a crawl held besides pages goes with its last article.
-                last.extra_warnings = (str(summary),) if summary else ()
-                yield last
-            elif fmt == "warc":
-                held = f": {summary}" if summary else ""
-                yield RecordError(inp.origin, f"no HTML pages (HTTP 200, text/html) found{held}")
+            yield from self._pages(inp, jobs, summary, crawl=fmt == "warc")
             return
         if fmt == "feed":
             drafts = feeds.iter_feed(stream, inp.origin)
@@ -402,6 +392,50 @@ class _Parser:
                 yield from self.run(member)
         if empty:
             yield RecordError(inp.origin, "archive holds no article files")
+
+    def _pages(
+        self,
+        inp: _Input,
+        jobs: Iterator[webpage.PageJob | RecordError],
+        summary: warc.Summary,
+        *,
+        crawl: bool,
+    ) -> Iterator[Record]:
+        """Pages handed to the extractor, in order, with the errors between them.
+
+        The last page and the errors after it wait for the end: the count of what a crawl
+        held besides pages goes with its last article.
+        """
+        last: Pending | None = None
+        after: list[RecordError] = []
+        errors = 0
+        try:
+            for job in jobs:
+                if isinstance(job, RecordError):
+                    errors += 1
+                    if last is None:
+                        yield job
+                    else:
+                        after.append(job)
+                    continue
+                if last is not None:
+                    yield last
+                    yield from after
+                    after = []
+                last = self.pages.submit(job)
+        except Exception:
+            # Damaged or cut-off data: keep the pages read before it (run() reports it).
+            if last is not None:
+                yield last
+                yield from after
+            raise
+        if last is not None:
+            last.extra_warnings = (str(summary),) if summary else ()
+            yield last
+            yield from after
+        elif crawl and not errors:
+            held = f": {summary}" if summary else ""
+            yield RecordError(inp.origin, f"no HTML pages (HTTP 200, text/html) found{held}")
 
     def _document(self, inp: _Input, head: bytes, raw: IO[bytes]) -> Iterator[Record]:
         if not head:
@@ -544,6 +578,8 @@ def _structured_format(name: str, head: bytes, forced: str) -> str | None:
     """The format of a web page, crawl, feed, mailbox or SGML file; None for the others."""
     if forced != "auto":
         return forced if forced in _STRUCTURED_SUFFIXES.values() else None
+    if name.lower().endswith(".warc.gz"):
+        return "warc"
     suffix = _suffix(name)
     if suffix in _STRUCTURED_SUFFIXES:
         return _STRUCTURED_SUFFIXES[suffix]

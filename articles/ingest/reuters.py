@@ -81,7 +81,7 @@ def _tags(text: str, name: str) -> list[str]:
     return [_plain(value).strip() for value in _D.findall(block or "") if value.strip()]
 
 
-def _draft(element: str, attributes: str, origin: str, line: int) -> Draft:
+def _draft(element: str, attributes: str, origin: str, line: int) -> Draft | RecordError:
     attrs = dict(_ATTRIBUTE.findall(attributes))
     newid = attrs.get("NEWID", "").strip()
     where = f"{origin}#NEWID={newid}" if newid else origin
@@ -91,6 +91,8 @@ def _draft(element: str, attributes: str, origin: str, line: int) -> Draft:
     body = _element(text, "BODY")
     if body is None and _element(text, "TITLE") is None:
         body = text  # TYPE="UNPROC": the text is not marked up at all
+    elif body is None:
+        return RecordError(where, "no BODY: the story is a headline only", line)
     body_text = _paragraphs(_plain(body or ""))
     dateline = " ".join(_plain(_element(text, "DATELINE") or "").split())
     if body_text and dateline:

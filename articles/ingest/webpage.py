@@ -25,6 +25,7 @@ from .records import ParsedArticle, ParseOptions, RecordError
 
 MAX_PAGE = 20 << 20  # a larger "page" is not an article page (and would hold a worker long)
 SNIFF = 1024
+MIN_PARAGRAPH = 40  # characters: a page whose every line is shorter holds links, not an article
 
 _NO_TEXT = "no article text found in the page (only navigation or boilerplate)"
 # The extractor's own log lines ("discarding data: None") would reach the user's terminal;
@@ -183,6 +184,11 @@ def _span(title: str, first: str, last: str) -> str:
     return title[start:end].strip() if 0 <= start < end else title
 
 
+def _reads_like_text(body: str) -> bool:
+    """Some paragraph is a sentence, not a menu item ("News", "Sport", "Contact us")."""
+    return any(len(paragraph) >= MIN_PARAGRAPH for paragraph in body.split("\n\n"))
+
+
 def _paragraphs(text: str) -> str:
     """Trafilatura's lines as paragraphs separated by one blank line."""
     return "\n\n".join(line.strip() for line in text.split("\n") if line.strip())
@@ -247,7 +253,7 @@ def page_draft(job: PageJob) -> fields.Draft | RecordError:
         date_extraction_params=_date_params(job.captured_at),
     )
     body = _paragraphs(document.text or "") if document is not None else ""
-    if document is None or not body:
+    if document is None or not _reads_like_text(body):
         blank = not "".join(tree.itertext()).strip()
         return RecordError(job.origin, "the page has no text" if blank else _NO_TEXT, job.line)
     draft = fields.Draft(origin=job.origin, line=job.line)

@@ -1,0 +1,119 @@
+"""WARC crawls: every HTML page fetched is an article; the rest is counted, never imported."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import UTC, datetime
+
+from articles.ingest import warc
+from tests.factories import (
+    NEWS_PARAGRAPHS,
+    news_page,
+    only_article,
+    parse_dump,
+    parse_errors,
+    parsed_articles,
+    warc_bytes,
+)
+
+BRIDGE = "https://gazette.example.com/news/bridge"
+CAPTURED = datetime(2023, 5, 6, 7, 8, 9, tzinfo=UTC)
+
+
+def page(title: str = "Harbour bridge reopens after two years of repairs") -> bytes:
+    return news_page(title).encode()
+
+
+def test_each_html_page_of_a_crawl_is_an_article_with_its_url_and_capture_date(tmp_path):
+    data = warc_bytes(
+        [
+            (BRIDGE, "200 OK", "text/html; charset=utf-8", page()),
+            ("https://gazette.example.com/logo.png", "200 OK", "image/png", b"\x89PNG\r\n"),
+            ("https://gazette.example.com/app.js", "200 OK", "application/javascript", b"x=1"),
+            ("https://gazette.example.com/gone", "404 Not Found", "text/html", b"<html></html>"),
+        ],
+        gzip=True,
+    )
+    article = only_article(parse_dump(tmp_path, "crawl.warc.gz", data))
+    assert article.title == "Harbour bridge reopens after two years of repairs"
+    assert article.body == "\n\n".join(NEWS_PARAGRAPHS)
+    assert article.url == BRIDGE
+    assert article.captured_at == CAPTURED
+    assert article.published_at == datetime(2021, 3, 4, 8, 30, tzinfo=UTC)
+    assert article.origin == f"{tmp_path / 'crawl.warc.gz'}!{BRIDGE}"
+    assert article.warnings == (
+        "skipped 3 responses that are not HTML pages "
+        "(image/png 1, application/javascript 1, HTTP 404 1)",
+    )
+
+
+def test_pages_come_out_in_crawl_order_from_a_plain_warc(tmp_path):
+    data = warc_bytes(
+        [(f"{BRIDGE}/{n}", "200 OK", "text/html", page(f"Bridge story {n}")) for n in range(3)]
+    )
+    records = parse_dump(tmp_path, "crawl.warc", data)
+    assert [(a.url, a.title) for a in records] == [
+        (f"{BRIDGE}/{n}", f"Bridge story {n}") for n in range(3)
+    ]
+
+
+def test_a_warc_is_recognised_by_its_content(tmp_path):
+    data = warc_bytes([(BRIDGE, "200 OK", "text/html", page())])
+    article = only_article(parse_dump(tmp_path, "crawl-2023.dat", data))
+    assert article.url == BRIDGE
+
+
+def test_a_truncated_warc_keeps_the_pages_before_the_cut(tmp_path):
+    data = warc_bytes(
+        [(f"{BRIDGE}/{n}", "200 OK", "text/html", page(f"Bridge story {n}")) for n in range(2)]
+    )
+    records = parse_dump(tmp_path, "cut.warc", data[:-800])
+    assert [a.title for a in parsed_articles(records)] == ["Bridge story 0"]
+    assert [str(e) for e in parse_errors(records)] == [
+        f"{tmp_path / 'cut.warc'}!{BRIDGE}/1: record cut short (the WARC file ends inside it)"
+    ]
+
+
+def test_a_truncated_warc_gz_keeps_the_pages_before_the_cut(tmp_path):
+    data = warc_bytes(
+        [(f"{BRIDGE}/{n}", "200 OK", "text/html", page(f"Bridge story {n}")) for n in range(2)],
+        gzip=True,
+    )
+    records = parse_dump(tmp_path, "cut.warc.gz", data[:-300])
+    assert [a.title for a in parsed_articles(records)] == ["Bridge story 0"]
+    assert [str(e) for e in parse_errors(records)] == [
+        f"{tmp_path / 'cut.warc.gz'}!{BRIDGE}/1: record cut short (the WARC file ends inside it)"
+    ]
+
+
+def test_a_warc_gz_that_is_not_a_warc_is_one_line_and_no_article(tmp_path):
+    records = parse_dump(tmp_path, "crawl.warc.gz", gzip.compress(b"just some text\n" * 50))
+    assert [str(e) for e in records] == [
+        f"{tmp_path / 'crawl.warc.gz'}: not a readable WARC file: "
+        "Unknown archive format, first line: ['just', 'some', 'text']"
+    ]
+
+
+def test_a_crawl_without_html_pages_says_what_it_held(tmp_path):
+    data = warc_bytes([("https://gazette.example.com/a.css", "200 OK", "text/css", b"p{}")])
+    records = parse_dump(tmp_path, "assets.warc", data)
+    assert [e.message for e in records] == [
+        "no HTML pages (HTTP 200, text/html) found: "
+        "skipped 1 responses that are not HTML pages (text/css 1)"
+    ]
+
+
+def test_a_page_over_the_size_cap_is_skipped_and_the_crawl_goes_on(tmp_path, monkeypatch):
+    monkeypatch.setattr(warc, "MAX_PAGE", 1 << 20)
+    huge = news_page("Huge").replace("</body>", "<p>" + "word " * 300_000 + "</p></body>")
+    data = warc_bytes(
+        [
+            (f"{BRIDGE}/huge", "200 OK", "text/html", huge.encode()),
+            (f"{BRIDGE}/next", "200 OK", "text/html", page("The next story")),
+        ]
+    )
+    records = parse_dump(tmp_path, "big.warc", data)
+    assert [str(r) if not hasattr(r, "title") else r.title for r in records] == [
+        f"{tmp_path / 'big.warc'}!{BRIDGE}/huge: page larger than 1 MB skipped",
+        "The next story",
+    ]
