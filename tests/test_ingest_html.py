@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import zipfile
 from datetime import UTC, datetime
 
@@ -144,3 +145,17 @@ def test_the_pool_gives_the_same_records_as_extracting_here(tmp_path, workers):
     pages = pool.PagePool(options, workers=workers)
     resolved = list(pool.in_order([pages.submit(job) for job in jobs], pages))
     assert resolved == [webpage.parse_page(job, options) for job in jobs]
+
+
+@pytest.mark.corpora
+def test_the_real_pages_keep_their_benchmark_score(corpora):
+    from bench.extraction import page_counts, page_id, scores
+
+    folder = corpora / "article-extraction"
+    truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
+    records = parse_paths(folder / "html")
+    bodies = {page_id(article.origin): article.body for article in parsed_articles(records)}
+    counts = [page_counts(page["articleBody"], bodies.get(key, "")) for key, page in truth.items()]
+    precision, recall, f1 = scores(counts)
+    assert len(bodies) == len(truth) == 181
+    assert f1 >= 0.95, (precision, recall, f1)

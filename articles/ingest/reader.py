@@ -345,7 +345,8 @@ class _Parser:
                 inp.origin, f"{kind} is not an RSS or Atom feed (not an article dump)"
             )
             return
-        stream = _joined(head, raw)
+        # Not _joined(): a streamed tar member cannot say whether it is seekable.
+        stream = io.BufferedReader(_Prefixed(head, raw), buffer_size=1 << 16)
         ctx = self.context(inp.mtime)
         if fmt in ("html", "warc"):
             summary = warc.Summary()

@@ -293,6 +293,7 @@ _BLOCKS = frozenset((
 ))
 # fmt: on
 _SKIP = frozenset(("script", "style", "noscript", "template", "head", "title"))
+_BREAK = "\x00"  # between blocks; line breaks inside a block's text are only spaces
 
 
 def fragment_text(html: str) -> str:
@@ -316,16 +317,16 @@ def fragment_text(html: str) -> str:
             return
         block = tag.lower() in _BLOCKS
         if block:
-            parts.append("\n")
+            parts.append(_BREAK)
         if element.text and tag:
             parts.append(element.text)
         for child in element:
             walk(child)
         if block:
-            parts.append("\n")
+            parts.append(_BREAK)
         if element.tail:
             parts.append(element.tail)
 
     walk(root)
-    lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
+    lines = (" ".join(line.split()) for line in "".join(parts).split(_BREAK))
     return "\n\n".join(line for line in lines if line)
