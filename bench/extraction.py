@@ -38,7 +38,7 @@ PUBLISHED = (
     ("trafilatura 2.0", 0.938, 0.978, 0.958),
     ("news-please", None, None, 0.948),
     ("readability.js", None, None, 0.947),
-    ("best published", None, None, 0.970),
+    ("best", None, None, 0.970),
 )
 
 _WORD = re.compile(r"\w+")
@@ -160,12 +160,12 @@ def main(argv: list[str] | None = None) -> int:
     cpu = cpu_per_page(html_dir)
 
     print(f"HTML extraction on {len(truth)} pages of {args.corpus}")
-    print(f"{'':24} {'precision':>9} {'recall':>7} {'F1':>6}")
-    print(f"{'newsarchive':24} {precision:9.3f} {recall:7.3f} {f1:6.3f}")
+    print(f"{'':28} {'precision':>9} {'recall':>7} {'F1':>6}")
+    print(f"{'newsarchive':28} {precision:9.3f} {recall:7.3f} {f1:6.3f}")
     for name, p, r, f in PUBLISHED:
         shown_p = f"{p:9.3f}" if p is not None else f"{'-':>9}"
         shown_r = f"{r:7.3f}" if r is not None else f"{'-':>7}"
-        print(f"{name + ' (published)':24} {shown_p} {shown_r} {f:6.3f}")
+        print(f"{name + ' (published)':28} {shown_p} {shown_r} {f:6.3f}")
     met = "met" if f1 >= TARGET_F1 else "NOT met"
     print(f"target F1 >= {TARGET_F1}: {met}")
     print(f"titles: {len(titles) - len(wrong_titles)} of {len(titles)} pages with a headline right")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import tarfile
 import zipfile
 from datetime import UTC, datetime
 
@@ -102,6 +103,22 @@ def test_pages_are_found_by_content_and_in_archives(tmp_path):
         ("c.zip!c/2.htm", "Page four is zipped too"),
     ]
     assert parse_errors(records) == []
+
+
+def test_gzipped_pages_inside_a_tar_archive(tmp_path):
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for n in range(2):
+            data = gzip.compress(news_page(f"Bridge page {n} of the crawl").encode())
+            info = tarfile.TarInfo(f"crawl/{n}.html.gz")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    write_dump(tmp_path, "crawl.tar.gz", buffer.getvalue())
+    records = parse_paths(tmp_path)
+    assert [(a.origin, a.title) for a in records] == [
+        (f"{tmp_path / 'crawl.tar.gz'}!crawl/{n}.html.gz", f"Bridge page {n} of the crawl")
+        for n in range(2)
+    ]
 
 
 def test_the_source_option_wins_over_the_site_name(tmp_path):

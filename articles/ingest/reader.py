@@ -345,8 +345,7 @@ class _Parser:
                 inp.origin, f"{kind} is not an RSS or Atom feed (not an article dump)"
             )
             return
-        # Not _joined(): a streamed tar member cannot say whether it is seekable.
-        stream = io.BufferedReader(_Prefixed(head, raw), buffer_size=1 << 16)
+        stream = _joined(head, raw)
         ctx = self.context(inp.mtime)
         if fmt in ("html", "warc"):
             summary = warc.Summary()
@@ -589,8 +588,15 @@ def _structured_format(name: str, head: bytes, forced: str) -> str | None:
     return next((fmt for fmt, sniff in _SNIFFERS if sniff(head)), None)
 
 
+def _seekable(raw: IO[bytes]) -> bool:
+    try:
+        return raw.seekable()
+    except (AttributeError, OSError, ValueError):  # a streamed tar member's file cannot say
+        return False
+
+
 def _joined(head: bytes, raw: IO[bytes]) -> IO[bytes]:
-    if isinstance(raw, io.BufferedReader) and raw.seekable():
+    if isinstance(raw, io.BufferedReader) and _seekable(raw):
         raw.seek(0)
         return raw
     return io.BufferedReader(_Prefixed(head, raw), buffer_size=1 << 16)
