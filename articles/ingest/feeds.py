@@ -30,7 +30,7 @@ _XML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<\?xml", re.IGNORECASE)
 
 def looks_like_feed(head: bytes) -> bool:
     """Is the root element <rss>, <feed> (Atom) or <rdf:RDF> (RSS 1.0)?"""
-    return _FEED_ROOT.match(head) is not None
+    return _FEED_ROOT.match(head[:4096]) is not None
 
 
 def looks_like_xml(head: bytes) -> bool:

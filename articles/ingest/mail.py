@@ -37,7 +37,9 @@ _SIGNATURE = re.compile(r"\n-- ?\n")
 
 def looks_like_mbox(head: bytes) -> bool:
     """A `From ` separator line followed by header lines."""
-    lines = head.lstrip(b"\r\n").split(b"\n", 3)
+    if not head[:64].lstrip(b"\r\n").startswith(b"From "):
+        return False
+    lines = head[:4096].lstrip(b"\r\n").split(b"\n", 3)
     if len(lines) < 2 or not _is_from_line(lines[0]):
         return False
     return _HEADER.match(lines[1]) is not None

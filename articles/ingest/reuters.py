@@ -37,7 +37,7 @@ _D = re.compile(r"<D>(.*?)</D>", re.IGNORECASE | re.DOTALL)
 
 def looks_like_sgml(head: bytes) -> bool:
     """The Reuters-21578 doctype or a <REUTERS> element at the start."""
-    start = head.lstrip()[:200].upper()
+    start = head[:200].lstrip()[:20].upper()
     return start.startswith((b"<!DOCTYPE LEWIS", b"<REUTERS"))
 
 

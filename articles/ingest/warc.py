@@ -29,7 +29,7 @@ _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
 
 def looks_like_warc(head: bytes) -> bool:
     """Does the stream start with a WARC record header?"""
-    return head.lstrip(b"\r\n").startswith((b"WARC/1.", b"WARC/0."))
+    return head[:64].lstrip(b"\r\n").startswith((b"WARC/1.", b"WARC/0."))
 
 
 def _capture_date(value: str | None) -> datetime | None:
