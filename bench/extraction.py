@@ -26,6 +26,7 @@ from pathlib import Path
 
 from articles.ingest import ParsedArticle, ParseOptions, iter_records
 from articles.ingest.dates import DateContext, get_zone
+from articles.ingest.pool import default_workers
 from articles.ingest.webpage import PageJob, parse_page
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,10 +99,13 @@ def page_id(origin: str) -> str:
     return Path(origin).name.split(".", 1)[0]
 
 
-def extract_all(html_dir: Path, rounds: int) -> tuple[dict[str, ParsedArticle | None], float]:
-    """Every page through the ingest reader `rounds` times; results of the first round."""
+def extract_all(
+    html_dir: Path, rounds: int
+) -> tuple[dict[str, ParsedArticle | None], float, float]:
+    """Every page through the ingest reader `rounds` times: the first round's results,
+    pages/s, and this (the importing) process's CPU seconds per page."""
     results: dict[str, ParsedArticle | None] = {}
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     count = 0
     for record in iter_records([str(html_dir)] * rounds, ParseOptions()):
         count += 1
@@ -109,7 +113,7 @@ def extract_all(html_dir: Path, rounds: int) -> tuple[dict[str, ParsedArticle | 
         if key not in results:
             results[key] = record if isinstance(record, ParsedArticle) else None
     elapsed = time.perf_counter() - started
-    return results, count / elapsed
+    return results, count / elapsed, (time.process_time() - cpu) / count
 
 
 def cpu_per_page(html_dir: Path) -> float:
@@ -145,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     truth = json.loads(truth_file.read_text(encoding="utf-8"))
     titles = load_titles(TITLES)
 
-    results, pages_per_second = extract_all(html_dir, max(1, args.rounds))
+    results, pages_per_second, reader_cpu = extract_all(html_dir, max(1, args.rounds))
     counts: dict[str, tuple[float, float, float]] = {}
     for key, expected in truth.items():
         article = results.get(key)
@@ -171,10 +175,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"titles: {len(titles) - len(wrong_titles)} of {len(titles)} pages with a headline right")
     for key, title in wrong_titles:
         print(f"  wrong title {key[:12]}: {title!r}")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
-        f"speed: {pages_per_second:.0f} pages/s through the ingest reader "
-        f"({args.rounds} rounds, worker processes included); "
-        f"{cpu * 1000:.1f} ms of CPU per page in one process ({1 / cpu:.0f} pages/s per core)"
+        f"speed: {pages_per_second:.0f} pages/s through the ingest reader with "
+        f"{default_workers()} worker processes ({args.rounds} rounds; load average {load:.1f})"
+    )
+    print(
+        f"CPU per page: {cpu * 1000:.1f} ms to extract (a worker's share), "
+        f"{reader_cpu * 1000:.1f} ms in the importing process (reading, decompressing, "
+        f"handing over): two idle cores extract at most {2 / (cpu + reader_cpu):.0f} pages/s"
     )
     if args.verbose:
         worst = sorted(counts, key=lambda key: min(_precision(*counts[key]), _recall(*counts[key])))
