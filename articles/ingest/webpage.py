@@ -272,7 +272,7 @@ def page_draft(job: PageJob) -> fields.Draft | RecordError:
         return RecordError(job.origin, "not a readable HTML page", job.line)
     meta = _metadata(tree, job.url, _date_params(job.captured_at))
     document: Any = trafilatura.bare_extraction(
-        tree, url=job.url, fast=True, include_comments=False, include_tables=True
+        tree, url=job.url, fast=True, favor_recall=True, include_comments=False, include_tables=True
     )
     body = _paragraphs(document.text or "") if document is not None else ""
     if document is None or not _reads_like_text(body):
