@@ -186,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
 
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     results, pages_per_second, reader_cpu = extract_all(html_dir, max(1, args.rounds))
     counts: dict[str, tuple[float, float, float]] = {}
     for key, expected in truth.items():
@@ -212,10 +213,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"titles: {len(titles) - len(wrong_titles)} of {len(titles)} pages with a headline right")
     for key, title in wrong_titles:
         print(f"  wrong title {key[:12]}: {title!r}")
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
         f"speed: {pages_per_second:.0f} pages/s through the ingest reader with "
-        f"{default_workers()} worker processes ({args.rounds} rounds; load average {load:.1f})"
+        f"{default_workers()} worker processes ({args.rounds} rounds; "
+        f"load average {load:.1f} before the run)"
     )
     print(
         f"CPU per page: {cpu * 1000:.1f} ms to extract (a worker's share), "
