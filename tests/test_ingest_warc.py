@@ -117,3 +117,22 @@ def test_a_page_over_the_size_cap_is_skipped_and_the_crawl_goes_on(tmp_path, mon
         f"{tmp_path / 'big.warc'}!{BRIDGE}/huge: page larger than 1 MB skipped",
         "The next story",
     ]
+
+
+def test_errors_after_the_last_page_keep_their_order_and_bounded_memory(tmp_path, monkeypatch):
+    from articles.ingest import reader
+
+    monkeypatch.setattr(reader, "_MAX_HELD", 1)
+    monkeypatch.setattr(warc, "MAX_PAGE", 1 << 20)
+    huge = news_page("Huge").replace("</body>", "<p>" + "word " * 300_000 + "</p></body>")
+    data = warc_bytes(
+        [(f"{BRIDGE}/first", "200 OK", "text/html", page("The first story"))]
+        + [(f"{BRIDGE}/huge{n}", "200 OK", "text/html", huge.encode()) for n in range(3)]
+    )
+    records = parse_dump(tmp_path, "big.warc", data)
+    assert [r.title if hasattr(r, "title") else r.origin.rsplit("/", 1)[1] for r in records] == [
+        "The first story",
+        "huge0",
+        "huge1",
+        "huge2",
+    ]

@@ -415,8 +415,13 @@ class _Parser:
                     errors += 1
                     if last is None:
                         yield job
-                    else:
+                    elif len(after) < _MAX_HELD:
                         after.append(job)
+                    else:  # a crawl of damaged records: memory stays bounded, the count goes
+                        yield last
+                        yield from after
+                        yield job
+                        last, after = None, []
                     continue
                 if last is not None:
                     yield last
@@ -555,6 +560,8 @@ class _Cleaned:
 def _scrub(text: str) -> str:
     return encoding.scrub_controls(text)
 
+
+_MAX_HELD = 1000  # errors held back behind a crawl's last page before they are let out
 
 # Suffixes that name a format read by its own module; other files are sniffed by content.
 _STRUCTURED_SUFFIXES = {
