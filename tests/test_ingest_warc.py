@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 from datetime import UTC, datetime
 
-from articles.ingest import warc
+from articles.ingest import structured, warc
 from tests.factories import (
     NEWS_PARAGRAPHS,
     news_page,
@@ -120,9 +120,7 @@ def test_a_page_over_the_size_cap_is_skipped_and_the_crawl_goes_on(tmp_path, mon
 
 
 def test_errors_after_the_last_page_keep_their_order_and_bounded_memory(tmp_path, monkeypatch):
-    from articles.ingest import reader
-
-    monkeypatch.setattr(reader, "_MAX_HELD", 1)
+    monkeypatch.setattr(structured, "MAX_HELD", 1)
     monkeypatch.setattr(warc, "MAX_PAGE", 1 << 20)
     huge = news_page("Huge").replace("</body>", "<p>" + "word " * 300_000 + "</p></body>")
     data = warc_bytes(

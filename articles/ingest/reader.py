@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import IO, BinaryIO
 
-from . import dates, encoding, feeds, fields, jsonfmt, mail, reuters, warc, webpage
+from . import dates, encoding, feeds, fields, jsonfmt, mail, reuters, structured, warc, webpage
 from .csvfmt import iter_csv, looks_like_csv_header
 from .pool import PagePool, Pending, in_order
 from .records import ParsedArticle, ParseOptions, RecordError
@@ -330,51 +330,10 @@ class _Parser:
             return
         yield from self._document(inp, head, raw)
 
-    # -- web pages, crawls, feeds, mail and Reuters SGML: each read by its own module ------
-
     def _structured(self, inp: _Input, fmt: str, head: bytes, raw: IO[bytes]) -> Iterator[Record]:
-        if not head:
-            yield RecordError(inp.origin, "empty file")
-            return
-        if fmt != "warc" and encoding.looks_binary(head):
-            yield RecordError(inp.origin, "binary file, not text")
-            return
-        if fmt == "feed" and not feeds.looks_like_feed(head):
-            kind = "XML" if feeds.looks_like_xml(head) else "this file"
-            yield RecordError(
-                inp.origin, f"{kind} is not an RSS or Atom feed (not an article dump)"
-            )
-            return
-        stream = _joined(head, raw)
+        """A web page, crawl, feed, mailbox or SGML file, read by its own module."""
         ctx = self.context(inp.mtime)
-        if fmt in ("html", "warc"):
-            summary = warc.Summary()
-            if fmt == "html":
-                jobs = webpage.iter_pages(stream, inp.origin, ctx)
-            else:
-                jobs = warc.iter_warc(stream, inp.origin, ctx, summary)
-            yield from self._pages(inp, jobs, summary, crawl=fmt == "warc")
-            return
-        if fmt == "feed":
-            drafts = feeds.iter_feed(stream, inp.origin)
-        elif fmt == "mbox":
-            drafts = mail.iter_mbox(stream, inp.origin)
-        elif fmt == "eml":
-            drafts = mail.iter_eml(stream, inp.origin)
-        else:
-            drafts = reuters.iter_sgml(stream, inp.origin)
-        for draft in drafts:
-            if isinstance(draft, RecordError):
-                yield draft
-                continue
-            try:
-                yield fields.finish(draft, self.options, ctx)
-            except Exception as error:  # one odd record must not lose the rest of the file
-                yield RecordError(
-                    draft.origin,
-                    f"internal parser error: {type(error).__name__}: {error}",
-                    draft.line,
-                )
+        yield from structured.read(fmt, head, _joined(head, raw), inp.origin, ctx, self.pages)
 
     def _archive(self, inp: _Input, kind: str, stream: IO[bytes]) -> Iterator[Record]:
         if kind in ("gzip", "bz2", "xz"):
@@ -392,55 +351,6 @@ class _Parser:
                 yield from self.run(member)
         if empty:
             yield RecordError(inp.origin, "archive holds no article files")
-
-    def _pages(
-        self,
-        inp: _Input,
-        jobs: Iterator[webpage.PageJob | RecordError],
-        summary: warc.Summary,
-        *,
-        crawl: bool,
-    ) -> Iterator[Record]:
-        """Pages handed to the extractor, in order, with the errors between them.
-
-        The last page and the errors after it wait for the end: the count of what a crawl
-        held besides pages goes with its last article.
-        """
-        last: Pending | None = None
-        after: list[RecordError] = []
-        errors = 0
-        try:
-            for job in jobs:
-                if isinstance(job, RecordError):
-                    errors += 1
-                    if last is None:
-                        yield job
-                    elif len(after) < _MAX_HELD:
-                        after.append(job)
-                    else:  # a crawl of damaged records: memory stays bounded, the count goes
-                        yield last
-                        yield from after
-                        yield job
-                        last, after = None, []
-                    continue
-                if last is not None:
-                    yield last
-                    yield from after
-                    after = []
-                last = self.pages.submit(job)
-        except Exception:
-            # Damaged or cut-off data: keep the pages read before it (run() reports it).
-            if last is not None:
-                yield last
-                yield from after
-            raise
-        if last is not None:
-            last.extra_warnings = (str(summary),) if summary else ()
-            yield last
-            yield from after
-        elif crawl and not errors:
-            held = f": {summary}" if summary else ""
-            yield RecordError(inp.origin, f"no HTML pages (HTTP 200, text/html) found{held}")
 
     def _document(self, inp: _Input, head: bytes, raw: IO[bytes]) -> Iterator[Record]:
         if not head:
@@ -560,8 +470,6 @@ class _Cleaned:
 def _scrub(text: str) -> str:
     return encoding.scrub_controls(text)
 
-
-_MAX_HELD = 1000  # errors held back behind a crawl's last page before they are let out
 
 # Suffixes that name a format read by its own module; other files are sniffed by content.
 _STRUCTURED_SUFFIXES = {
