@@ -176,3 +176,9 @@ def test_the_real_pages_keep_their_benchmark_score(corpora):
     precision, recall, f1 = scores(counts)
     assert len(bodies) == len(truth) == 181
     assert f1 >= 0.95, (precision, recall, f1)
+
+
+def test_xhtml_with_an_xml_declaration_is_a_page_too(tmp_path):
+    page = '<?xml version="1.0" encoding="utf-8"?>\n' + news_page().replace("<!DOCTYPE html>\n", "")
+    article = only_article(parse_dump(tmp_path, "story", page))
+    assert article.title == "Harbour bridge reopens after two years of repairs"

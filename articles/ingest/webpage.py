@@ -33,7 +33,8 @@ _NO_TEXT = "no article text found in the page (only navigation or boilerplate)"
 # what went wrong with a page is reported as its RecordError instead.
 _QUIET_LOGGERS = ("trafilatura", "htmldate", "courlan", "justext")
 _HTML_START = re.compile(
-    rb"^(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html[\s>]|<head[\s>])",
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"
+    rb"(?:<!doctype\s+html|<html[\s>]|<head[\s>])",
     re.IGNORECASE | re.DOTALL,
 )
 _META_CHARSET = re.compile(
