@@ -271,7 +271,7 @@ def page_draft(job: PageJob) -> fields.Draft | RecordError:
     tree = load_html(text)
     if tree is None:
         return RecordError(job.origin, "not a readable HTML page", job.line)
-    meta = _metadata(tree, job.url, _date_params(job.captured_at))
+    # The extractor works on its own copy of the tree; ours stays whole for the metadata.
     document: Any = trafilatura.bare_extraction(
         tree, url=job.url, fast=True, favor_recall=True, include_comments=False, include_tables=True
     )
@@ -279,6 +279,7 @@ def page_draft(job: PageJob) -> fields.Draft | RecordError:
     if document is None or not _reads_like_text(body):
         blank = not "".join(tree.itertext()).strip()
         return RecordError(job.origin, "the page has no text" if blank else _NO_TEXT, job.line)
+    meta = _metadata(tree, job.url, _date_params(job.captured_at))
     draft = fields.Draft(origin=job.origin, line=job.line)
     sitename = encoding.clean_text(meta.sitename or "")
     draft.title = _headline(encoding.clean_text(meta.title or ""), tree, sitename)
@@ -286,9 +287,9 @@ def page_draft(job: PageJob) -> fields.Draft | RecordError:
     draft.date = meta.date or None
     draft.url = job.url or meta.url or ""
     draft.source = sitename
-    draft.authors = _authors(encoding.clean_text(meta.author or ""))
     # The text's own language first: templates often declare "en" whatever the page says.
     draft.language = language.detect_language(body) or _declared_language(tree)
+    draft.authors = _authors(encoding.clean_text(meta.author or ""))
     draft.captured_at = job.captured_at
     return draft
 
