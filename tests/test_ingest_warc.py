@@ -42,8 +42,7 @@ def test_each_html_page_of_a_crawl_is_an_article_with_its_url_and_capture_date(t
     assert article.published_at == datetime(2021, 3, 4, 8, 30, tzinfo=UTC)
     assert article.origin == f"{tmp_path / 'crawl.warc.gz'}!{BRIDGE}"
     assert article.warnings == (
-        "skipped 3 responses that are not HTML pages "
-        "(image/png 1, application/javascript 1, HTTP 404 1)",
+        "non-HTML responses skipped: 3 (image/png 1, application/javascript 1, HTTP 404 1)",
     )
 
 
@@ -98,8 +97,7 @@ def test_a_crawl_without_html_pages_says_what_it_held(tmp_path):
     data = warc_bytes([("https://gazette.example.com/a.css", "200 OK", "text/css", b"p{}")])
     records = parse_dump(tmp_path, "assets.warc", data)
     assert [e.message for e in records] == [
-        "no HTML pages (HTTP 200, text/html) found: "
-        "skipped 1 responses that are not HTML pages (text/css 1)"
+        "no HTML pages (HTTP 200, text/html) found: non-HTML responses skipped: 1 (text/css 1)"
     ]
 
 

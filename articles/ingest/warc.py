@@ -67,7 +67,7 @@ class Summary:
     def __str__(self) -> str:
         total = sum(self.skipped.values())
         kinds = ", ".join(f"{kind} {count:,}" for kind, count in self.skipped.most_common(5))
-        return f"skipped {total:,} responses that are not HTML pages ({kinds})"
+        return f"non-HTML responses skipped: {total:,} ({kinds})"
 
     def __bool__(self) -> bool:
         return bool(self.skipped)
