@@ -52,7 +52,7 @@ def test_a_folder_of_every_format_stores_the_right_articles(tmp_path):
     assert sorted(line.removeprefix(f"{tmp_path}/") for line in err.getvalue().splitlines()) == [
         "gazette.rss#2: entry 'Ferry timetable changes' has no text "
         "(the feed carries only titles and links)",
-        "reut2-000.sgm#NEWID=2:23: no BODY: the story is a headline only",
+        "reut2-000.sgm#NEWID=2:24: no BODY: the story is a headline only",
         "sitemap.xml: XML is not an RSS or Atom feed (not an article dump)",
         "slides.pdf: unsupported file type .pdf (not an article dump)",
         "z-binary.txt: binary file, not text",

@@ -23,6 +23,7 @@ SGML = """<!DOCTYPE lewis SYSTEM "lewis.dtd">
 u f BC-BAHIA-COCOA-REVIEW   02-26 0105</UNKNOWN>
 <TEXT>&#2;
 <TITLE>BAHIA COCOA REVIEW</TITLE>
+<AUTHOR>    by Janie Gabbett, Reuters</AUTHOR>
 <DATELINE>    SALVADOR, Feb 26 - </DATELINE><BODY>Showers continued throughout the week in
 the Bahia cocoa zone, alleviating the drought since early
 January and improving prospects for the coming temporao.
@@ -54,13 +55,14 @@ def test_each_reuters_element_is_an_article(tmp_path):
     assert article.published_at == datetime(1987, 2, 26, 15, 1, 1, tzinfo=UTC)
     assert article.tags == ("cocoa", "el-salvador", "usa", "uruguay")
     assert article.source == "Reuters"
+    assert article.authors == ("Janie Gabbett",)
     assert (article.origin, article.line) == (f"{tmp_path / 'reut2-000.sgm'}#NEWID=1", 2)
 
 
 def test_a_story_without_body_is_reported(tmp_path):
     records = parse_dump(tmp_path, "reut2-000.sgm", SGML)
     assert [str(e) for e in parse_errors(records)] == [
-        f"{tmp_path / 'reut2-000.sgm'}#NEWID=2:23: no BODY: the story is a headline only"
+        f"{tmp_path / 'reut2-000.sgm'}#NEWID=2:24: no BODY: the story is a headline only"
     ]
 
 
@@ -74,7 +76,7 @@ def test_a_file_cut_inside_an_element_keeps_the_ones_before(tmp_path):
     records = parse_dump(tmp_path, "reut2-001.sgm", cut)
     assert [a.title for a in parsed_articles(records)] == ["BAHIA COCOA REVIEW"]
     assert [str(e) for e in parse_errors(records)] == [
-        f"{tmp_path / 'reut2-001.sgm'}:23: the file ends inside a <REUTERS> element"
+        f"{tmp_path / 'reut2-001.sgm'}:24: the file ends inside a <REUTERS> element"
     ]
 
 

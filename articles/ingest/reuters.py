@@ -1,11 +1,12 @@
 """Reuters-21578 SGML (`reut2-NNN.sgm`): one article per <REUTERS> element.
 
 TITLE is the title, DATE (`26-FEB-1987 15:01:01.79`, in the --timezone zone) the
-publication date, DATELINE and BODY the text, the <D> values of TOPICS and PLACES the
-tags, and NEWID part of the origin (`reut2-000.sgm#NEWID=5`). Entities (`&lt;`, `&#3;`)
-are decoded, control characters dropped, and the trailing " Reuter" signature kept as the
-text has it. The body's lines are wrapped at 80 columns with paragraphs indented: they
-are joined back into paragraphs. The files are read one element at a time.
+publication date, DATELINE and BODY the text, AUTHOR the author, the <D> values of TOPICS
+and PLACES the tags, and NEWID part of the origin (`reut2-000.sgm#NEWID=5`). Entities
+(`&lt;`, `&#3;`) are decoded, control characters dropped, and the trailing " Reuter"
+signature kept as the text has it. The body's lines are wrapped at 80 columns with
+paragraphs indented: they are joined back into paragraphs. The files are read one element
+at a time.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ _MONTHS = {
     )
 }
 _D = re.compile(r"<D>(.*?)</D>", re.IGNORECASE | re.DOTALL)
+# "<AUTHOR>    by Janie Gabbett, Reuters</AUTHOR>": the name without "by" and the agency.
+_BYLINE = re.compile(r"^by\s+|,?\s*reuters?\s*$", re.IGNORECASE)
 
 
 def looks_like_sgml(head: bytes) -> bool:
@@ -103,6 +106,8 @@ def _draft(element: str, attributes: str, origin: str, line: int) -> Draft | Rec
     if raw_date is not None:
         draft.date = _date(_plain(raw_date)) or _plain(raw_date).strip()
     draft.tags = _tags(element, "TOPICS") + _tags(element, "PLACES")
+    author = _BYLINE.sub("", " ".join(_plain(_element(text, "AUTHOR") or "").split()))
+    draft.authors = [author] if author else []
     return draft
 
 
