@@ -132,3 +132,19 @@ def test_errors_after_the_last_page_keep_their_order_and_bounded_memory(tmp_path
         "huge1",
         "huge2",
     ]
+
+
+def arc_bytes(url: str, payload: bytes) -> bytes:
+    """An ARC file (the Internet Archive's format before WARC) holding one HTTP response."""
+    version = b"1 0 Test Capture\nURL IP-address Archive-date Content-type Archive-length\n"
+    head = f"filedesc://test.arc 0.0.0.0 20140216050221 text/plain {len(version)}\n".encode()
+    http = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + payload
+    record = f"{url} 93.184.216.119 20140216050221 text/html {len(http)}\n".encode() + http
+    return head + version + b"\n" + record + b"\n"
+
+
+def test_an_arc_file_is_read_like_a_warc(tmp_path):
+    article = only_article(parse_dump(tmp_path, "old-crawl.arc", arc_bytes(BRIDGE, page())))
+    assert article.title == "Harbour bridge reopens after two years of repairs"
+    assert article.url == BRIDGE
+    assert article.captured_at == datetime(2014, 2, 16, 5, 2, 21, tzinfo=UTC)

@@ -474,7 +474,7 @@ def _scrub(text: str) -> str:
 # Suffixes that name a format read by its own module; other files are sniffed by content.
 _STRUCTURED_SUFFIXES = {
     ".html": "html", ".htm": "html", ".xhtml": "html", ".shtml": "html",
-    ".warc": "warc",
+    ".warc": "warc", ".arc": "warc",
     ".rss": "feed", ".atom": "feed", ".xml": "feed",
     ".mbox": "mbox", ".mbx": "mbox",
     ".eml": "eml",
@@ -493,7 +493,7 @@ def _structured_format(name: str, head: bytes, forced: str) -> str | None:
     """The format of a web page, crawl, feed, mailbox or SGML file; None for the others."""
     if forced != "auto":
         return forced if forced in _STRUCTURED_SUFFIXES.values() else None
-    if name.lower().endswith(".warc.gz"):
+    if name.lower().endswith((".warc.gz", ".arc.gz")):
         return "warc"
     suffix = _suffix(name)
     if suffix in _STRUCTURED_SUFFIXES:

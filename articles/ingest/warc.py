@@ -1,4 +1,5 @@
-"""Web crawls in WARC files (`.warc`, `.warc.gz`): one article per HTML page fetched.
+"""Web crawls in WARC files (`.warc`, `.warc.gz`, and the older `.arc`): one article per
+HTML page fetched.
 
 Each `response` record with HTTP status 200 and an HTML content type is a page for the
 HTML extractor (`webpage.py`); its `WARC-Target-URI` is the article's URL and its
@@ -25,11 +26,13 @@ from .webpage import MAX_PAGE, PageJob
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
+# warcio's notes about records it read anyway (a space in a URL), not damage.
+_REPAIRED = ("Replacing spaces in invalid WARC-Target-URI",)
 
 
 def looks_like_warc(head: bytes) -> bool:
-    """Does the stream start with a WARC record header?"""
-    return head[:64].lstrip(b"\r\n").startswith((b"WARC/1.", b"WARC/0."))
+    """Does the stream start with a WARC record header, or an ARC file's (the older format)?"""
+    return head[:64].lstrip(b"\r\n").startswith((b"WARC/1.", b"WARC/0.", b"filedesc://"))
 
 
 def _capture_date(value: str | None) -> datetime | None:
@@ -50,9 +53,16 @@ def _quiet(call: Any) -> tuple[Any, str]:
     return value, noise.getvalue().strip()
 
 
-def _damage(origin: str, noise: str) -> RecordError:
-    first = next((line for line in noise.splitlines() if line.strip()), noise)
-    return RecordError(origin, f"damaged WARC data: {first.strip()[:200]}")
+def _damage(origin: str, noise: str) -> RecordError | None:
+    """What warcio wrote to stderr, as an error; None for its notes on records it repaired."""
+    first = _first_paragraph(noise)
+    if not first or first.startswith(_REPAIRED):
+        return None
+    return RecordError(origin, f"damaged WARC data: {first}")
+
+
+def _first_paragraph(text: str) -> str:
+    return " ".join(text.strip().split("\n\n", 1)[0].split())[:200]
 
 
 class Summary:
@@ -81,7 +91,8 @@ def iter_warc(
     from warcio.exceptions import ArchiveLoadFailed
 
     try:
-        records, noise = _quiet(lambda: iter(ArchiveIterator(stream)))
+        # ARC files (the format before WARC) come through as WARC response records.
+        records, noise = _quiet(lambda: iter(ArchiveIterator(stream, arc2warc=True)))
     except ArchiveLoadFailed as error:
         yield RecordError(origin, f"not a readable WARC file: {_first_line(error)}")
         return
@@ -93,8 +104,9 @@ def iter_warc(
         except ArchiveLoadFailed as error:
             yield RecordError(origin, f"not a readable WARC file: {_first_line(error)}")
             return
-        if noise:
-            yield _damage(origin, noise)
+        damage = _damage(origin, noise)
+        if damage is not None:
+            yield damage
         if record is None:
             return
         if record.rec_type != "response":
@@ -116,8 +128,9 @@ def iter_warc(
             continue
         content = record.content_stream()
         data, noise = _quiet(lambda content=content: content.read(MAX_PAGE + 1))
-        if noise:
-            yield _damage(where, noise)
+        damage = _damage(where, noise)
+        if damage is not None:
+            yield damage
             continue
         if len(data) > MAX_PAGE:
             yield RecordError(where, f"page larger than {MAX_PAGE >> 20} MB skipped")
@@ -137,5 +150,4 @@ def iter_warc(
 
 
 def _first_line(error: BaseException) -> str:
-    text = str(error).strip() or type(error).__name__
-    return next((line.strip() for line in text.splitlines() if line.strip()), text)[:200]
+    return _first_paragraph(str(error)) or type(error).__name__
