@@ -148,3 +148,9 @@ def test_an_arc_file_is_read_like_a_warc(tmp_path):
     assert article.title == "Harbour bridge reopens after two years of repairs"
     assert article.url == BRIDGE
     assert article.captured_at == datetime(2014, 2, 16, 5, 2, 21, tzinfo=UTC)
+
+
+def test_a_warc_gzipped_whole_rather_than_record_by_record(tmp_path):
+    data = gzip.compress(warc_bytes([(BRIDGE, "200 OK", "text/html", page())]))
+    article = only_article(parse_dump(tmp_path, "crawl.warc.gz", data))
+    assert article.url == BRIDGE

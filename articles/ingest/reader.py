@@ -310,7 +310,11 @@ class _Parser:
             yield RecordError(inp.origin, f"unsupported file type {suffix} (not an article dump)")
             return
         head = raw.read(encoding.SAMPLE_SIZE)
-        if head.startswith(b"\x1f\x8b") and _structured_format(inp.name, b"", "auto") == "warc":
+        if (
+            head.startswith(b"\x1f\x8b")
+            and _structured_format(inp.name, b"", "auto") == "warc"
+            and warc.gzipped_by_record(head)
+        ):
             # warcio reads a crawl's gzip members itself: a cut-off file loses its last record only.
             yield from self._structured(inp, "warc", head, raw)
             return

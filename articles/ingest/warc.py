@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -33,6 +34,17 @@ _REPAIRED = ("Replacing spaces in invalid WARC-Target-URI",)
 def looks_like_warc(head: bytes) -> bool:
     """Does the stream start with a WARC record header, or an ARC file's (the older format)?"""
     return head[:64].lstrip(b"\r\n").startswith((b"WARC/1.", b"WARC/0.", b"filedesc://"))
+
+
+def gzipped_by_record(head: bytes) -> bool:
+    """Is this gzip data compressed record by record (as crawlers write WARCs), rather than
+    as one stream (`gzip crawl.warc`)? Its first member is then followed by another."""
+    decompressor = zlib.decompressobj(31)
+    try:
+        decompressor.decompress(head, 1 << 20)
+    except zlib.error:
+        return False
+    return decompressor.eof and decompressor.unused_data.startswith(b"\x1f\x8b")
 
 
 def _capture_date(value: str | None) -> datetime | None:
