@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
+from typing import Any
 
 from .records import ParsedArticle, ParseOptions, RecordError
 from .webpage import PageJob, parse_page
@@ -38,6 +39,15 @@ def default_workers() -> int:
     except AttributeError:  # not Linux
         cores = os.cpu_count() or 1
     return max(1, min(cores, MAX_WORKERS))
+
+
+def _context() -> Any:
+    try:
+        context = multiprocessing.get_context("forkserver")
+    except ValueError:  # Windows has no fork server: each worker loads everything itself
+        return multiprocessing.get_context("spawn")
+    context.set_forkserver_preload(["articles.ingest.warm"])
+    return context
 
 
 def _start_worker(options: ParseOptions) -> None:
@@ -79,11 +89,9 @@ class PagePool:
         if self.workers < 2 or self._seen <= INLINE_PAGES or self._broken:
             return Pending(job, result=parse_page(job, self.options))
         if self._executor is None:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["articles.ingest.warm"])
             self._executor = ProcessPoolExecutor(
                 max_workers=self.workers,
-                mp_context=context,
+                mp_context=_context(),
                 initializer=_start_worker,
                 initargs=(self.options,),
             )
