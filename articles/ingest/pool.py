@@ -1,6 +1,6 @@
 """Page extraction on every core, records kept in their order.
 
-Extracting a page's main text costs about 20 ms of Python, so a crawl of HTML pages is
+Extracting a page's main text costs about 15 ms of Python, so a crawl of HTML pages is
 bound by the CPU of one process. The HTML and WARC readers hand each page to a
 `PagePool` and yield a `Pending` in its place; `in_order` (wrapped around the whole
 record stream) replaces each Pending by its result in the original order, with at most
