@@ -130,6 +130,9 @@ def in_order(items: Iterable[Item], pool: PagePool) -> Iterator[ParsedArticle | 
     buffer: deque[Item] = deque()
     try:
         for item in items:
+            if not buffer and not isinstance(item, Pending):
+                yield item  # nothing waits ahead of it (every record of the text formats)
+                continue
             buffer.append(item)
             # Hand out what is ready at the front; wait only when the window is full.
             while buffer and (len(buffer) > pool.window or _ready(buffer[0])):

@@ -504,6 +504,9 @@ def _structured_format(name: str, head: bytes, forced: str) -> str | None:
         return _STRUCTURED_SUFFIXES[suffix]
     if suffix in (*_JSONL_SUFFIXES, ".json", ".csv", ".tsv"):
         return None
+    # Each of them opens with "<", "WARC/", "filedesc://" or "From ": most text opens otherwise.
+    if head[:64].lstrip(b"\xef\xbb\xbf \t\r\n")[:1] not in (b"<", b"W", b"f", b"F"):
+        return None
     return next((fmt for fmt, sniff in _SNIFFERS if sniff(head)), None)
 
 
