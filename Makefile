@@ -8,12 +8,13 @@ BIN := $(VENV)/bin
 SAMPLES := articles/samples
 
 .DEFAULT_GOAL := help
-.PHONY: help run test install install-dev migrate samples lint format typecheck check bench loadtest db-stop clean
+.PHONY: help run test install install-dev migrate samples lint format typecheck check bench relevance loadtest db-stop clean
 
 help:
 	@echo "make run    install, start the database, import the samples, serve http://127.0.0.1:$(PORT)"
 	@echo "make test   install with dev tools and run the whole test suite"
-	@echo "make lint   ruff and mypy;  make bench  the benchmark suite;  make db-stop  stop the embedded PostgreSQL"
+	@echo "make lint   ruff and mypy;  make bench  the benchmark suite;  make relevance  search quality against peers"
+	@echo "make db-stop  stop the embedded PostgreSQL"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,10 +57,16 @@ format: install-dev
 check: install-dev
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	DEBUG=false SECRET_KEY=ci-only-$$(printf '%060d' 0)-not-a-real-secret ALLOWED_HOSTS=archive.example.org \
+		USE_EMBEDDED_DATABASE=true \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 bench: migrate
-	$(BIN)/python manage.py bench $(BENCH_ARGS)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Known-item search quality (MRR@10) of ours and two peers over the real corpora in
+# ../shared/corpora; e.g. make relevance RELEVANCE_ARGS="--corpora PATH --no-ours".
+relevance: install
+	$(BIN)/python -m bench.relevance $(RELEVANCE_ARGS)
 
 db-stop:
 	@test -x $(BIN)/python && $(BIN)/python -c "from newsarchive import embedded_db; embedded_db.stop()" || true

@@ -14,15 +14,19 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
-from django.core.paginator import Paginator
-from django.db import models
+from django.contrib.admin.widgets import (
+    AdminTextareaWidget,
+    AdminURLFieldWidget,
+    AutocompleteSelect,
+    AutocompleteSelectMultiple,
+)
+from django.core.validators import URLValidator
+from django.db import connection, models
 from django.db.models import F, Func, IntegerField, Max, Min, OuterRef, QuerySet, Subquery, Value
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from simple_history.admin import SimpleHistoryAdmin
@@ -41,13 +45,8 @@ from .models import (
     Tag,
     TagRedirect,
 )
-from .search import (
-    SAMPLE_LEVELS,
-    estimate_rows,
-    languages_in_archive,
-    narrowed,
-    sample_terms,
-)
+from .sanitize import strip_controls
+from .search import SearchRequest, SearchUnavailable, search
 
 admin.site.site_header = "Newsarchive curation"
 admin.site.site_title = "Newsarchive admin"
@@ -55,78 +54,27 @@ admin.site.index_title = "Curate the archive"
 # The navigation sidebar took a third of a laptop screen from the article list's columns.
 admin.site.enable_nav_sidebar = False
 
-# Up to this many rows the changelist counts exactly; beyond it the planner's estimate is shown.
-EXACT_COUNT_LIMIT = 10_000
-
-
-# A search the planner puts above this many matches is counted from a sample bucket.
-SAMPLED_COUNT_ABOVE = 4 * EXACT_COUNT_LIMIT
-# About how many estimated matches the sample bucket should hold.
-SAMPLED_COUNT_ROWS = 4_000
-
-
-class EstimatedCountPaginator(Paginator):
-    """Counts exactly up to EXACT_COUNT_LIMIT rows, and above that estimates.
-
-    `count(*)` of a million rows costs a full index scan on every page load; a capped count
-    reads at most EXACT_COUNT_LIMIT + 1 rows, and EXPLAIN's estimate costs nothing. A broad
-    full-text search is counted in one sample bucket, as the public search page does: its
-    capped count re-checked the words' positions of ~70,000 candidates of a phrase (642 ms at
-    1,000,000 articles), and the planner's estimate ran 2.6 (a common word) to 14 (a phrase)
-    times too high.
-    """
-
-    estimated = False
-
-    @cached_property
-    def count(self) -> int:
-        qs: Any = self.object_list
-        estimate: int | None = getattr(qs, "match_estimate", None)
-        if estimate is not None and estimate > SAMPLED_COUNT_ABOVE:
-            sampled = _sampled_count(qs, estimate)
-            if sampled is not None:
-                self.estimated = True
-                return sampled
-        capped: int = qs.order_by()[: EXACT_COUNT_LIMIT + 1].count()
-        if capped <= EXACT_COUNT_LIMIT:
-            return capped
-        self.estimated = True
-        return max(estimate_rows(qs.order_by()) if estimate is None else estimate, capped)
-
-
-def _sampled_count(qs: Any, estimate: int) -> int | None:
-    """The matches of a broad search counted in one sample bucket and scaled up; None when
-    the sample says they are few (then they are counted)."""
-    level = next(
-        (n for n in SAMPLE_LEVELS if estimate / n <= SAMPLED_COUNT_ROWS), SAMPLE_LEVELS[-1]
-    )
-    count = int(narrowed(qs.order_by(), sample_terms(level)).count()) * level
-    return count if count > EXACT_COUNT_LIMIT else None
+# Up to this many rows the date hierarchy reads the listed articles' dates directly.
+FEW_ROWS = 10_000
+# Most matches of the search box the list shows (the most relevant first are kept).
+SEARCH_LIMIT = 10_000
 
 
 class AdminArticleQuerySet(ArticleQuerySet):
     """Articles for the changelist, with a date hierarchy that never scans every match.
 
     Django's date hierarchy asks for MIN/MAX(published_at) and a DISTINCT date_trunc() over the
-    whole (filtered) list. Over a million rows the DISTINCT is a full scan; with a rare search
-    term the planner's MIN/MAX walks the whole date index looking for one match. Instead:
+    whole (filtered) list. Over a million rows the DISTINCT is a full scan. Instead:
     - when the changelist counted few rows (`few_matches`), read their dates once and bucket
-      them in Python (at most EXACT_COUNT_LIMIT values);
+      them in Python (at most FEW_ROWS values);
     - otherwise probe the published_at index once per year (or month): "any row in it?".
     """
 
     few_matches = False
-    match_estimate: int | None = None  # the planner's, when the search box has words
 
     def _clone(self) -> Any:
         clone = super()._clone()  # type: ignore[misc]
         clone.few_matches = self.few_matches
-        clone.match_estimate = self.match_estimate
-        return clone
-
-    def with_match_estimate(self, estimate: int) -> AdminArticleQuerySet:
-        clone: AdminArticleQuerySet = self._chain()  # type: ignore[attr-defined]
-        clone.match_estimate = estimate
         return clone
 
     def with_few_matches(self) -> AdminArticleQuerySet:
@@ -208,14 +156,30 @@ def _aggregated_field(aggregate: Any) -> str | None:
     return getattr(source, "name", None)
 
 
+_LANGUAGES_SQL = """
+WITH RECURSIVE l(language) AS (
+    (SELECT language FROM articles_article ORDER BY language LIMIT 1)
+    UNION ALL
+    SELECT (SELECT a.language FROM articles_article a
+            WHERE a.language > l.language ORDER BY a.language LIMIT 1)
+    FROM l WHERE l.language IS NOT NULL
+)
+SELECT language FROM l WHERE language IS NOT NULL
+"""
+
+
 class LanguageFilter(admin.SimpleListFilter):
-    """Languages the archive holds (a loose index scan, not DISTINCT over every row)."""
+    """Languages the archive holds, hidden articles' included (a loose index scan of the
+    language index: one probe per language, not DISTINCT over every row)."""
 
     title = "language"
     parameter_name = "language"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [(code or "-", language_name(code)) for code in languages_in_archive()]
+        with connection.cursor() as cursor:
+            cursor.execute(_LANGUAGES_SQL)
+            languages = [row[0] for row in cursor.fetchall()]
+        return [(code or "-", language_name(code) if code else "Unknown") for code in languages]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value()
@@ -233,6 +197,14 @@ class _LargestFilter(admin.SimpleListFilter):
 
     def largest(self) -> list[Any]:
         raise NotImplementedError
+
+    def _largest(self, counted: Any) -> list[Any]:
+        # Counted by the search index; without one (before the first reindex), the admin
+        # still works, with only the chosen value offered.
+        try:
+            return [row for row, _ in counted(limit=self.shown)]
+        except SearchUnavailable:
+            return []
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         rows = self.largest()
@@ -259,7 +231,7 @@ class LargestTagsFilter(_LargestFilter):
     model = Tag
 
     def largest(self) -> list[Any]:
-        return [tag for tag, _ in tag_counts(limit=self.shown)]
+        return self._largest(tag_counts)
 
 
 class LargestSourcesFilter(_LargestFilter):
@@ -268,12 +240,35 @@ class LargestSourcesFilter(_LargestFilter):
     model = Source
 
     def largest(self) -> list[Any]:
-        return [source for source, _ in source_counts(limit=self.shown)]
+        return self._largest(source_counts)
+
+
+class HttpURLValidator(URLValidator):
+    """Only addresses a reader's browser may follow: the site shows no other as a link."""
+
+    schemes = ["http", "https"]
+    message = "Enter an http:// or https:// address."
+
+
+class HttpURLField(forms.URLField):
+    default_validators = [HttpURLValidator()]
+    default_error_messages = {"invalid": HttpURLValidator.message}
+
+
+class HttpURLWidget(AdminURLFieldWidget):
+    """The admin's URL input, whose "Currently:" link is shown for http(s) addresses only."""
+
+    def __init__(self, attrs: Any = None, validator_class: Any = HttpURLValidator) -> None:
+        super().__init__(attrs, validator_class)
+
+
+# Every URL field of the admin's forms (articles' and sources').
+HTTP_URL_FIELD = {"form_class": HttpURLField, "widget": HttpURLWidget, "assume_scheme": "https"}
 
 
 def _https_urls(field: Any, **kwargs: Any) -> Any:
     if isinstance(field, models.URLField):
-        kwargs.setdefault("assume_scheme", "https")
+        kwargs = {**HTTP_URL_FIELD, **kwargs}
     return field.formfield(**kwargs)
 
 
@@ -284,11 +279,22 @@ class BodyField(forms.CharField):
     widget = forms.Textarea
 
     def to_python(self, value: Any) -> str:
-        text = super().to_python(value) or ""
-        return text.replace("\r\n", "\n").replace("\r", "\n")
+        # Control characters too (a pasted vertical tab made every feed with the article
+        # fail); tabs and line breaks stay.
+        return strip_controls(super().to_python(value) or "", multiline=True)
+
+
+class TitleField(forms.CharField):
+    """A title without control characters; a line break or tab pasted into it is a space."""
+
+    widget = AdminTextareaWidget
+
+    def to_python(self, value: Any) -> str:
+        return strip_controls(super().to_python(value) or "").strip()
 
 
 class ArticleAdminForm(forms.ModelForm):
+    title = TitleField()
     body = BodyField(required=False)
 
     class Meta:
@@ -391,7 +397,7 @@ def _is_apply(request: HttpRequest) -> bool:
 @admin.register(Article)
 class ArticleAdmin(SimpleHistoryAdmin):
     form = ArticleAdminForm
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = {models.URLField: HTTP_URL_FIELD}
     list_display = ["title", "source", "published", "language", "tag_list", "is_hidden"]
     # Only orders an index can serve: sorting a million rows by title or source is a full sort.
     sortable_by = ["published"]
@@ -409,11 +415,13 @@ class ArticleAdmin(SimpleHistoryAdmin):
     list_per_page = 50
     # The box searches the full-text index (get_search_results); this only makes it appear.
     search_fields = ["title"]
-    search_help_text = 'Full-text search: words, "exact phrases", or, -excluded.'
+    search_help_text = (
+        'The archive\'s search, hidden articles included: words, "a phrase", a OR b, -not, '
+        "prefix*, title:word (the search page's Help lists them all)."
+    )
     date_hierarchy = "published_at"
     ordering = [F("published_at").desc(nulls_last=True), "-id"]
     show_full_result_count = False
-    paginator = EstimatedCountPaginator
     autocomplete_fields = ["source", "tags"]
     readonly_fields = ["slug", "import_run", "created_at", "updated_at", "public_link"]
     fieldsets = [
@@ -430,41 +438,31 @@ class ArticleAdmin(SimpleHistoryAdmin):
             request.resolver_match
             and request.resolver_match.url_name == "articles_article_changelist"
         ):
-            # A list needs neither the body nor the vectors (reading them means reading TOAST).
-            qs = qs.defer("body", "search_vector", "rank_vector").prefetch_related("tags")
+            # A list needs no body (reading it means reading TOAST).
+            qs = qs.defer("body").prefetch_related("tags")
         return qs
 
     def get_changelist_instance(self, request: HttpRequest) -> Any:
         changelist = super().get_changelist_instance(request)
-        if not changelist.paginator.estimated:
-            # Counted exactly, so few rows: the date hierarchy reads their dates directly.
+        if changelist.result_count <= FEW_ROWS:
+            # Few rows: the date hierarchy reads their dates directly.
             changelist.queryset = changelist.queryset.with_few_matches()
         return changelist
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Article], search_term: str
     ) -> tuple[QuerySet[Article], bool]:
+        """The search index's matches (hidden articles included), within the list's filters."""
         if not search_term.strip():
             return queryset, False
-        matches: Any = queryset.matching(search_term)  # type: ignore[attr-defined]
-        if matches.query.is_empty():
-            return matches, False
-        estimate = estimate_rows(matches.values("pk"))
-        if estimate > EXACT_COUNT_LIMIT:
-            return matches.with_match_estimate(estimate), False
-        # Few matches: each statement takes their ids from one GIN lookup first (an array
-        # built once), then reads its rows by id. Tested row by row while walking the date
-        # index, each row's vector was read out of TOAST: at 1,000,000 articles the page of
-        # a word in 52 of them took 12 s, and of a word in 5,000 77 ms.
-        ids = Func(Subquery(matches.order_by().values("pk")), template="ARRAY%(expressions)s")
-        in_ids = Func(
-            F("pk"),
-            ids,
-            template="%(expressions)s)",
-            arg_joiner=" = ANY(",
-            output_field=models.BooleanField(),
-        )
-        return queryset.filter(in_ids).with_match_estimate(estimate), False  # type: ignore[attr-defined]
+        found = search(SearchRequest(q=search_term, include_hidden=True).window(0, SEARCH_LIMIT))
+        if found.count > SEARCH_LIMIT:
+            messages.info(
+                request,
+                f"The search matches {found.count:,} articles; the list holds the "
+                f"{SEARCH_LIMIT:,} most relevant. Add words or filters to narrow it.",
+            )
+        return queryset.filter(pk__in=found.ids), False
 
     # Ascending is ASC NULLS FIRST and descending DESC NULLS LAST: both walk article_published_idx.
     @admin.display(description="published", ordering=F("published_at").asc(nulls_first=True))
@@ -724,7 +722,7 @@ class SourceAdmin(RenameRedirectMixin, admin.ModelAdmin):
     search_fields = ["name", "slug", "domain"]
     fields = ["name", "slug", "homepage", "domain"]
     prepopulated_fields = {"slug": ["name"]}
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = {models.URLField: HTTP_URL_FIELD}
     inlines = [SourceAliasInline, SourceRedirectInline]
     actions = ["merge_sources"]
 

@@ -7,8 +7,9 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 
 from .models import Article
-from .search import PageNotFound, SearchResults
-from .views import bind_search, search_from
+from .search import PageNotFound, SearchResults, search
+from .throttle import rate_limited
+from .views import bind_search
 
 
 def _error(message: str, status: int) -> JsonResponse:
@@ -26,7 +27,7 @@ def article_json(request: HttpRequest, article: Any, *, body: bool = False) -> d
         "language": article.language,
     }
     if body:
-        data["original_url"] = article.url
+        data["original_url"] = article.original_link()
         data["body"] = article.body
     else:
         data["snippet"] = str(getattr(article, "snippet", ""))
@@ -34,11 +35,14 @@ def article_json(request: HttpRequest, article: Any, *, body: bool = False) -> d
 
 
 def results_json(request: HttpRequest, results: SearchResults) -> dict[str, Any]:
+    suggestion = results.suggestion
     return {
         "count": results.count,
-        "count_is_estimate": results.count_is_estimate,
         "page": results.page,
+        "page_size": results.page_size,
         "num_pages": results.num_pages,
+        "has_terms": results.has_terms,
+        "suggestion": {"q": suggestion.q, "count": suggestion.count} if suggestion else None,
         "results": [article_json(request, a) for a in results.articles],
         "facets": {
             name: [{"value": fv.value, "label": fv.label, "count": fv.count} for fv in values]
@@ -48,12 +52,13 @@ def results_json(request: HttpRequest, results: SearchResults) -> dict[str, Any]
     }
 
 
+@rate_limited("api")
 def search_api(request: HttpRequest) -> JsonResponse:
     filterset = bind_search(request)
     if not filterset.is_valid():
         return _error(filterset.error_message(), 400)
     try:
-        results = search_from(filterset)
+        results = search(filterset.search_request())
     except PageNotFound as exc:
         return _error(str(exc), 404)
     return JsonResponse(results_json(request, results), json_dumps_params={"ensure_ascii": False})
@@ -65,13 +70,7 @@ def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
 
 
 def article_api(request: HttpRequest, id: int) -> JsonResponse:
-    article = (
-        Article.objects.visible()
-        .select_related("source")
-        .defer("search_vector", "rank_vector")
-        .filter(pk=id)
-        .first()
-    )
+    article = Article.objects.visible().select_related("source").filter(pk=id).first()
     if article is None:
         return _error(f"No article with id {id}.", 404)
     article.tag_list = list(article.tags.all())

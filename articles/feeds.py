@@ -9,15 +9,43 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanen
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
+from newsarchive.middleware import bad_request
+
 from .models import Article, Source, Tag
-from .search import PageNotFound
-from .views import bind_search, resolve_source_slug, resolve_tag_slug, search_from
+from .sanitize import xml_safe
+from .search import PageNotFound, SearchRequest, search
+from .views import bind_search, resolve_source_slug, resolve_tag_slug
 
 FEED_ITEMS = 30
 
 
+def _xml_safe(value: Any) -> Any:
+    if isinstance(value, str):
+        return xml_safe(value)
+    if isinstance(value, list | tuple):
+        return type(value)(_xml_safe(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _xml_safe(v) for k, v in value.items()}
+    return value
+
+
+class XmlSafeAtom1Feed(Atom1Feed):
+    """Atom without the characters XML cannot hold, in every field of the feed and its
+    entries: one title with a vertical tab made every feed listing it a 500."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*_xml_safe(args), **_xml_safe(kwargs))
+
+    def add_item(self, *args: Any, **kwargs: Any) -> None:
+        super().add_item(*_xml_safe(args), **_xml_safe(kwargs))
+
+
+class BadFeedParameters(Exception):
+    """A search feed's parameters do not validate (answered 400, as the page does)."""
+
+
 class ArticleFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = XmlSafeAtom1Feed
 
     def item_title(self, item: Article) -> str:
         return item.title
@@ -39,11 +67,9 @@ class ArticleFeed(Feed):
         return [t.name for t in item.tag_list]
 
 
-def _newest(base: Any) -> list[Article]:
-    from .search import fetch_articles
-
-    ids = list(base.newest_first().values_list("id", flat=True)[:FEED_ITEMS])
-    return fetch_articles(ids, None)
+def _newest(**filters: Any) -> list[Article]:
+    found = search(SearchRequest(sort="newest", page_size=FEED_ITEMS, facets=False, **filters))
+    return found.articles
 
 
 class LatestFeed(ArticleFeed):
@@ -54,7 +80,7 @@ class LatestFeed(ArticleFeed):
         return reverse("articles:home")
 
     def items(self) -> list[Article]:
-        return _newest(Article.objects.visible())
+        return _newest()
 
 
 class SourceFeed(ArticleFeed):
@@ -71,7 +97,7 @@ class SourceFeed(ArticleFeed):
         return obj.get_absolute_url()
 
     def items(self, obj: Source) -> list[Article]:
-        return _newest(Article.objects.visible().filter(source=obj))
+        return _newest(sources=(obj.pk,))
 
 
 class TagFeed(ArticleFeed):
@@ -88,20 +114,25 @@ class TagFeed(ArticleFeed):
         return obj.get_absolute_url()
 
     def items(self, obj: Tag) -> list[Article]:
-        return _newest(Article.objects.visible().tagged(obj))
+        return _newest(tags=(obj.pk,))
 
 
 class SearchFeed(ArticleFeed):
     """The newest matches of a search, so a reader can subscribe to it."""
 
+    def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return super().__call__(request, *args, **kwargs)
+        except BadFeedParameters as exc:
+            return bad_request(request, str(exc))
+
     def get_object(self, request: HttpRequest) -> Any:
         filterset = bind_search(request)
         if not filterset.is_valid():
-            raise Http404(filterset.error_message())
-        filterset.form.cleaned_data["sort"] = "newest"
-        filterset.form.cleaned_data["page"] = 1
+            raise BadFeedParameters(filterset.error_message())
+        wanted = filterset.search_request(sort="newest", page=1, page_size=FEED_ITEMS, facets=False)
         try:
-            results = search_from(filterset, page_size=FEED_ITEMS, facets=False)
+            results = search(wanted)
         except PageNotFound as exc:
             raise Http404(str(exc)) from exc
         return {

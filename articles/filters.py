@@ -1,7 +1,13 @@
-"""The search filters, shared by the search page, its JSON twin, its feed and its export."""
+"""The search parameters, shared by the search page, its JSON twin, its feed and its export.
+
+The FilterSet validates what a reader sent (q, source, tag, language, from, to, sort, page,
+page_size) and turns it into a `SearchRequest`; the search index applies it
+(articles/search/), so the FilterSet's own queryset is never read.
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import django_filters
@@ -10,7 +16,10 @@ from django.db.models.functions import Lower
 
 from .languages import LANGUAGE_NAMES
 from .models import Article, ArticleQuerySet, Source, Tag
-from .search import MAX_QUERY_CHARS, SORTS
+from .search import PAGE_SIZE, PAGE_SIZES, SORTS, SearchRequest
+from .search.query import MAX_QUERY_CHARS
+
+UNDATED = "undated"
 
 
 class SlugOrNameField(forms.Field):
@@ -48,6 +57,19 @@ class SlugOrNameFilter(django_filters.Filter):
     field_class = SlugOrNameField
 
 
+class DateOrUndatedField(forms.DateField):
+    """A day (YYYY-MM-DD), or `undated` for the articles without a date."""
+
+    def to_python(self, value: Any) -> date | str | None:  # type: ignore[override]
+        if isinstance(value, str) and value.strip().lower() == UNDATED:
+            return UNDATED
+        return super().to_python(value)
+
+
+class DateOrUndatedFilter(django_filters.Filter):
+    field_class = DateOrUndatedField
+
+
 class IntegerFilter(django_filters.Filter):
     field_class = forms.IntegerField
 
@@ -56,65 +78,87 @@ class SearchForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, end = data.get("from"), data.get("to")
-        if start and end and start > end:
+        if start == UNDATED and end:
+            raise forms.ValidationError("Undated articles have no “to” date.")
+        if isinstance(start, date) and isinstance(end, date) and start > end:
             raise forms.ValidationError("The “from” date is after the “to” date.")
         return data
 
 
-class ArticleFilter(django_filters.FilterSet):
-    """Validates and applies q, source, tag, language, from, to; carries sort and page."""
+def _language_choices() -> list[tuple[str, str]]:
+    return [
+        *sorted(LANGUAGE_NAMES.items(), key=lambda kv: kv[1]),
+        ("unknown", "Unknown"),
+    ]
 
-    q = django_filters.CharFilter(
-        method="filter_nothing", max_length=MAX_QUERY_CHARS, label="Search"
-    )
-    source = SlugOrNameFilter(model=Source, method="filter_source", label="Source")
-    tag = SlugOrNameFilter(model=Tag, method="filter_tag", label="Tag")
+
+class ArticleFilter(django_filters.FilterSet):
+    """Validates q, source, tag, language, from, to, sort, page and page_size."""
+
+    q = django_filters.CharFilter(method="keep", max_length=MAX_QUERY_CHARS, label="Search")
+    source = SlugOrNameFilter(model=Source, method="keep", label="Source")
+    tag = SlugOrNameFilter(model=Tag, method="keep", label="Tag")
     language = django_filters.ChoiceFilter(
-        choices=sorted(LANGUAGE_NAMES.items(), key=lambda kv: kv[1]),
-        method="filter_language",
-        label="Language",
-        empty_label="Any language",
+        choices=_language_choices, method="keep", label="Language", empty_label="Any language"
     )
     sort = django_filters.ChoiceFilter(
-        choices=[(s, s.title()) for s in SORTS],
-        method="filter_nothing",
-        label="Sort",
+        choices=[(s, s.title()) for s in SORTS], method="keep", label="Sort", empty_label="Default"
+    )
+    page = IntegerFilter(method="keep", min_value=1, label="Page")
+    page_size = django_filters.ChoiceFilter(
+        choices=[(str(n), str(n)) for n in PAGE_SIZES],
+        method="keep",
+        label="Results per page",
         empty_label="Default",
     )
-    page = IntegerFilter(method="filter_nothing", min_value=1, label="Page")
 
     class Meta:
         model = Article
         fields: list[str] = []
         form = SearchForm
 
-    def filter_nothing(self, queryset: ArticleQuerySet, name: str, value: Any) -> ArticleQuerySet:
-        # q, sort and page shape the search itself (run_search), not the base queryset;
-        # from and to are applied together by filter_queryset.
+    def keep(self, queryset: ArticleQuerySet, name: str, value: Any) -> ArticleQuerySet:
+        # The search index applies the parameters (search_request); nothing is read here.
         return queryset
 
-    # With words to search, the search index answers the source, tag and date filters
-    # (search.SearchFilters): here they become row tests (models.row_test), not indexes.
+    def search_request(self, **changes: Any) -> SearchRequest:
+        """The search a bound, valid filter describes."""
+        data = self.form.cleaned_data
+        start, end = data.get("from"), data.get("to")
+        language = data.get("language") or None
+        fields: dict[str, Any] = {
+            "q": data.get("q") or "",
+            "sources": tuple(s.pk for s in data.get("source") or []),
+            "tags": tuple(t.pk for t in data.get("tag") or []),
+            "language": "" if language == "unknown" else language,
+            "date_from": start if isinstance(start, date) else None,
+            "date_to": end if isinstance(end, date) else None,
+            "undated": start == UNDATED,
+            "sort": data.get("sort") or "",
+            "page": data.get("page") or 1,
+            "page_size": int(data.get("page_size") or PAGE_SIZE),
+        }
+        fields.update(changes)
+        return SearchRequest(**fields)
 
-    def _indexed(self) -> bool:
-        return not (self.form.cleaned_data.get("q") or "").strip()
-
-    def filter_source(self, queryset: ArticleQuerySet, name: str, value: Any) -> ArticleQuerySet:
-        return queryset.from_sources(value, indexed=self._indexed()) if value else queryset
-
-    def filter_tag(self, queryset: ArticleQuerySet, name: str, value: Any) -> ArticleQuerySet:
-        return queryset.tagged(*value, indexed=self._indexed()) if value else queryset
-
-    def filter_language(self, queryset: ArticleQuerySet, name: str, value: Any) -> ArticleQuerySet:
-        return queryset.in_language(value) if value else queryset
-
-    def filter_queryset(self, queryset: Any) -> Any:
-        # `from` and `to` as one date range (see published_between), after the others.
-        queryset = super().filter_queryset(queryset)
-        start, end = self.form.cleaned_data.get("from"), self.form.cleaned_data.get("to")
-        if start or end:
-            queryset = queryset.published_between(start, end, indexed=self._indexed())
-        return queryset
+    def params(self) -> dict[str, list[str]]:
+        """The current search as normalised parameters (slugs for sources and tags)."""
+        data = self.form.cleaned_data
+        params: dict[str, list[str]] = {}
+        if data.get("q"):
+            params["q"] = [data["q"]]
+        params["source"] = [s.slug for s in data.get("source") or []]
+        params["tag"] = [t.slug for t in data.get("tag") or []]
+        for key in ("language", "sort"):
+            if data.get(key):
+                params[key] = [data[key]]
+        for key in ("from", "to"):
+            value = data.get(key)
+            if value:
+                params[key] = [value if isinstance(value, str) else value.isoformat()]
+        if data.get("page_size") and int(data["page_size"]) != PAGE_SIZE:
+            params["page_size"] = [str(data["page_size"])]
+        return params
 
     def error_message(self) -> str:
         """The form's errors as one sentence a reader can act on."""
@@ -126,7 +170,5 @@ class ArticleFilter(django_filters.FilterSet):
 
 
 # `from` and `to` are the parameter names; `from` is a Python keyword, so they are added here.
-ArticleFilter.base_filters["from"] = django_filters.DateFilter(
-    method="filter_nothing", label="From"
-)
-ArticleFilter.base_filters["to"] = django_filters.DateFilter(method="filter_nothing", label="To")
+ArticleFilter.base_filters["from"] = DateOrUndatedFilter(method="keep", label="From")
+ArticleFilter.base_filters["to"] = django_filters.DateFilter(method="keep", label="To")

@@ -17,6 +17,7 @@ import json
 import queue
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -29,11 +30,12 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
 
-from . import counts
 from .ingest import iter_records
 from .ingest.fingerprint import fingerprint
-from .ingest.records import ParsedArticle, ParseOptions, RecordError
+from .ingest.records import ERROR, SKIPPED, WARNING, ParsedArticle, ParseOptions, RecordError
 from .models import Article, ImportRun, Source, SourceAlias, Tag, base_slug, unique_slug
+from .sanitize import strip_controls
+from .search.indexer import IndexSession
 
 DEFAULT_BATCH_SIZE = 1000
 # The ImportRun row keeps this many errors; `failed` keeps the full count.
@@ -43,21 +45,19 @@ MAX_SOURCE_NAME = 200
 MAX_TAG_NAME = 100
 MAX_TITLE_SLUG = 120
 MAX_SLUG = 100  # of a source or tag the importer creates
-# Writer threads, each with its own connection: PostgreSQL computes the two search
-# vectors (most of the cost of an insert) in one server process per connection, so two
-# writers keep both cores busy while this process parses the next batch.
+# Writer threads, each with its own connection, store batches while this process parses
+# the next one.
 DEFAULT_WORKERS = 2
 # The per-connection temp table each batch is copied into.
 _BATCH_TABLE = "ingest_batch"
 # How many times a batch is retried when PostgreSQL breaks a deadlock between two imports.
 DEADLOCK_RETRIES = 5
-# A running import says that the site-wide counts moved (counts.changed()) after its first
-# batch, then at most this often (seconds), and once more when it ends. Each time, every
-# web process recounts on its next home, /sources/ or /tags/ page: 85-170 ms at 1,000,000
-# articles, which after every batch (one to two a second) was nearly every such page.
-COUNTS_INTERVAL = 30.0
+# The search index applies the change log (articles/search/indexer.py) after a batch at
+# most this often (seconds), and once more when the import ends: each catch-up is a
+# commit of the index, which readers then load.
+INDEX_INTERVAL = 1.0
 
-ErrorCallback = Callable[[RecordError, bool], None]  # (error, is_warning)
+ErrorCallback = Callable[[RecordError, bool], None]  # (record, is it a warning or skip)
 ProgressCallback = Callable[["ImportStats"], None]
 
 
@@ -70,6 +70,9 @@ class ImportStats:
     duplicates: int = 0
     failed: int = 0
     warnings: int = 0
+    skipped: int = 0
+    # Warnings and skipped records by (kind, code), for the summary.
+    notes: Counter[tuple[str, str]] = field(default_factory=Counter)
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
     status: str = ImportRun.Status.RUNNING
@@ -94,8 +97,18 @@ class ImportStats:
             f"{created} {self.created:,}, duplicates {self.duplicates:,}, failed {self.failed:,}"
             f", in {self.elapsed:.1f} s ({self.rate:,.0f} articles/s)"
         )
-        if self.warnings:
-            text += f"; {self.warnings:,} warning{'s' if self.warnings != 1 else ''}"
+        plural = "s" if self.warnings != 1 else ""
+        for kind, label in (
+            (WARNING, f"{self.warnings:,} warning{plural}"),
+            (SKIPPED, f"{self.skipped:,} skipped"),
+        ):
+            codes = sorted(
+                ((n, code) for (k, code), n in self.notes.items() if k == kind),
+                key=lambda item: (-item[0], item[1]),
+            )
+            if codes:
+                detail = ", ".join(f"{n:,} {code or 'other'}" for n, code in codes)
+                text += f"; {label} ({detail})"
         return text
 
 
@@ -151,6 +164,8 @@ def parse_options_as_dict(options: ParseOptions) -> dict[str, Any]:
         "reference_time": options.reference_time.isoformat() if options.reference_time else None,
         "timezone": options.timezone,
         "format": options.format,
+        "date_order": options.date_order,
+        "tag_from_folder": options.tag_from_folder,
     }
 
 
@@ -220,8 +235,8 @@ class Importer:
         self._writer_error: BaseException | None = None
         self._errors_changed = False
         self._lz4: bool | None = None  # does the server offer lz4 TOAST compression?
-        self._counts_said_at: float | None = None  # when counts.changed() was last called
-        self._counts_unsaid = False  # batches committed since then
+        self._index: IndexSession | None = None
+        self._indexed_at = 0.0  # when the index last caught up
 
     # -- the loop ----------------------------------------------------------------------
 
@@ -229,12 +244,15 @@ class Importer:
         """Store every record; marks the run finished, interrupted (Ctrl-C) or crashed."""
         try:
             try:
+                if not self.dry_run:
+                    self._index = IndexSession()
                 for item in records:
                     self.add(item)
                 self.flush()
             finally:
                 # Batches already handed to a writer are whole transactions: let them end.
                 self._drain()
+                self._close_index()
         except KeyboardInterrupt:
             self._finish(ImportRun.Status.INTERRUPTED)
             return self.stats
@@ -247,8 +265,10 @@ class Importer:
     def add(self, item: ParsedArticle | RecordError) -> None:
         self.stats.read += 1
         if isinstance(item, RecordError):
-            self._record_error(item)
+            self._record_error(item, warning=item.kind != ERROR)
             return
+        for warning in item.warnings:
+            self._record_error(warning, warning=True)
         row = self._prepare(item)
         if row is not None:
             self._pending.append(row)
@@ -271,8 +291,31 @@ class Importer:
             ImportRun.objects.filter(pk=self.run_row.pk).update(
                 failed=self.stats.failed, errors=self.errors
             )
+        self._catch_up()
         if self.on_progress is not None:
             self.on_progress(self.stats)
+
+    def _catch_up(self, *, final: bool = False) -> None:
+        """Let the search index apply the batches committed so far (at most every
+        INDEX_INTERVAL seconds, and at the end)."""
+        if self._index is None:
+            return
+        now = time.monotonic()
+        if final or now - self._indexed_at >= INDEX_INTERVAL:
+            self._indexed_at = now
+            self._index.catch_up()
+
+    def _close_index(self) -> None:
+        """The last catch-up, then merge and let go of the index's writer."""
+        index, self._index = self._index, None
+        if index is None:
+            return
+        try:
+            self._index = index
+            self._catch_up(final=True)
+        finally:
+            self._index = None
+            index.close()
 
     def _submit(self, rows: list[_Row]) -> None:
         if self._writer_error is not None:
@@ -314,7 +357,7 @@ class Importer:
 
     def _prepare(self, article: ParsedArticle) -> _Row | None:
         title = _clean_text(article.title).strip()
-        body = _clean_text(article.body)
+        body = _clean_text(article.body, multiline=True)
         if not title:
             self._record_error(RecordError(article.origin, "article has no title", article.line))
             return None
@@ -325,6 +368,8 @@ class Importer:
                     article.origin,
                     f"URL longer than {MAX_URL_LENGTH:,} characters not stored",
                     article.line,
+                    WARNING,
+                    "url-dropped",
                 ),
                 warning=True,
             )
@@ -394,9 +439,7 @@ class Importer:
             source_ids = self._resolve_sources(cursor, {r.source for r in new_rows if r.source})
             tag_ids = self._resolve_tags(cursor, {t for r in new_rows for t in r.tags})
         with transaction.atomic(), connection.cursor() as cursor:
-            inserted = (
-                self._insert_articles(cursor, new_rows, source_ids, tag_ids) if new_rows else {}
-            )
+            inserted = self._insert_articles(cursor, new_rows, source_ids) if new_rows else {}
             links = [
                 (inserted[r.fingerprint], tag_ids[t])
                 for r in new_rows
@@ -419,34 +462,18 @@ class Importer:
             ImportRun.objects.filter(pk=self.run_row.pk).update(
                 created=F("created") + created, duplicates=F("duplicates") + duplicates
             )
-        if created:
-            self._counts_moved()
         with self._lock:
             self.stats.created += created
             self.stats.duplicates += duplicates
             self._source_ids.update(source_ids)
             self._tag_ids.update(tag_ids)
 
-    def _counts_moved(self, *, final: bool = False) -> None:
-        """Tell the web processes to recount (home page, /sources/, /tags/): after the first
-        batch, then at most every COUNTS_INTERVAL seconds, and at the end (`final`)."""
-        with self._lock:
-            now = time.monotonic()
-            if final:
-                due = self._counts_unsaid
-            else:
-                due = self._counts_said_at is None or now - self._counts_said_at >= COUNTS_INTERVAL
-                self._counts_unsaid = not due
-            if not due:
-                return
-            self._counts_said_at, self._counts_unsaid = now, False
-        counts.changed()
-
     def _new_rows(self, cursor: Any, rows: list[_Row]) -> list[_Row]:
         """The rows that are neither repeated in the batch nor already stored.
 
-        Checked first because PostgreSQL computes the search vectors of a row before
-        ON CONFLICT can skip it; the INSERT still skips what a concurrent run just added.
+        Checked first so a re-run of a big import writes nothing at all (ON CONFLICT still
+        toasts and compresses each body before it skips it); the INSERT still skips what a
+        concurrent run just added.
         """
         cursor.execute(
             f"SELECT fingerprint, url FROM {Article._meta.db_table} "  # noqa: S608
@@ -467,14 +494,12 @@ class Importer:
         return new
 
     def _insert_articles(
-        self, cursor: Any, rows: list[_Row], source_ids: dict[str, int], tag_ids: dict[str, int]
+        self, cursor: Any, rows: list[_Row], source_ids: dict[str, int]
     ) -> dict[str, int]:
         """COPY the rows into a session temp table, then one INSERT ... ON CONFLICT DO NOTHING.
 
         Returns {fingerprint: id} of the rows stored. COPY costs the client a fraction of
         what binding a thousand bodies as parameters does, which leaves the CPU to the parser.
-        Each row carries its tag ids, so the link table's trigger finds nothing to update
-        (articles/tag_ids.py).
         """
         # Created once per connection. Its text is stored uncompressed: it is read once
         # (and compressed once, into the article row), so compressing it here is waste.
@@ -484,8 +509,7 @@ class Importer:
                 IF to_regclass('pg_temp.{_BATCH_TABLE}') IS NULL THEN
                     CREATE TEMP TABLE {_BATCH_TABLE} (
                         title text, slug text, body text, source_id bigint,
-                        published_at timestamptz, url text, language text, fingerprint text,
-                        tag_ids bigint[]
+                        published_at timestamptz, url text, language text, fingerprint text
                     ) ON COMMIT DELETE ROWS;
                     ALTER TABLE {_BATCH_TABLE} ALTER COLUMN title SET STORAGE EXTERNAL,
                         ALTER COLUMN body SET STORAGE EXTERNAL;
@@ -508,16 +532,15 @@ class Importer:
                         r.url,
                         r.language,
                         r.fingerprint,
-                        sorted({tag_ids[t] for t in r.tags}),
                     )
                 )
         cursor.execute(
             f"""
             INSERT INTO {Article._meta.db_table}
                 (title, slug, body, source_id, published_at, url, language, fingerprint,
-                 tag_ids, is_hidden, import_run_id, created_at, updated_at)
+                 is_hidden, import_run_id, created_at, updated_at)
             SELECT title, slug, body, source_id, published_at, url, language, fingerprint,
-                   tag_ids, false, %s, now(), now()
+                   false, %s, now(), now()
             FROM {_BATCH_TABLE}
             ON CONFLICT DO NOTHING
             RETURNING fingerprint, id
@@ -699,15 +722,29 @@ class Importer:
     # -- bookkeeping ------------------------------------------------------------------
 
     def _record_error(self, error: RecordError, *, warning: bool = False) -> None:
+        """Count a record's problem by kind: errors fail it; warnings and skips are noted."""
+        kind = WARNING if warning and error.kind == ERROR else error.kind
         with self._lock:
             self._errors_changed = True
-            if warning:
-                self.stats.warnings += 1
-            else:
+            if kind == ERROR:
                 self.stats.failed += 1
+            else:
+                if kind == WARNING:
+                    self.stats.warnings += 1
+                else:
+                    self.stats.skipped += 1
+                self.stats.notes[(kind, error.code)] += 1
             if len(self.errors) < MAX_RECORDED_ERRORS:
-                message = f"warning: {error.message}" if warning else error.message
-                self.errors.append({"path": error.origin, "line": error.line, "message": message})
+                message = error.message if kind == ERROR else f"{kind}: {error.message}"
+                self.errors.append(
+                    {
+                        "path": error.origin,
+                        "line": error.line,
+                        "message": message,
+                        "kind": kind,
+                        "code": error.code,
+                    }
+                )
         if self.on_error is not None:
             self.on_error(error, warning)
 
@@ -727,9 +764,6 @@ class Importer:
             try:
                 ImportRun.objects.filter(pk=self.run_row.pk).update(**fields)
                 self.run_row.refresh_from_db()
-                # Batches since the last recount; if this is never reached, the cached
-                # counts expire anyway (counts.COUNTS_TTL).
-                self._counts_moved(final=True)
                 return
             except DatabaseError:
                 # Interrupted mid-query, the connection may be unusable: retry on a new one.
@@ -743,12 +777,12 @@ def _is_deadlock(exc: BaseException) -> bool:
     return getattr(cause, "sqlstate", None) == "40P01"
 
 
-def _clean_text(text: str | None) -> str:
-    """The last guard before PostgreSQL: no NUL, no lone surrogate (from JSON escapes)."""
+def _clean_text(text: str | None, *, multiline: bool = False) -> str:
+    """The last guard before PostgreSQL: no NUL or other control character (a body keeps
+    its tabs and newlines), no lone surrogate (from JSON escapes)."""
     if not text:
         return ""
-    if "\x00" in text:
-        text = text.replace("\x00", "")
+    text = strip_controls(text, multiline=multiline)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

@@ -5,9 +5,10 @@ rows with set-based SQL (never one save() per article, so ten thousand selected 
 statements) and then add one history entry per changed article, tags included, so its history in
 the admin shows the bulk edit like any other edit.
 
-Tag changes leave the article row (and its updated_at) alone on purpose: any UPDATE of an
-article recomputes its stored search vectors, which would make tagging ten thousand articles
-cost ten thousand vector rebuilds. The history entry records when the tags changed.
+Tag changes leave the article row (and its updated_at) alone: the search index's change log
+records them from the tag links themselves (articles/search/indexer.py), and the history
+entry records when the tags changed. The web request's catch-up then applies every change
+to the index (newsarchive/middleware.py).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
-from . import counts
 from .models import Article, Source, SourceAlias, SourceRedirect, Tag, TagRedirect, unique_slug
 
 # simple-history's history_change_reason column is varchar(100).
@@ -129,7 +129,6 @@ def _change_links(sql: str, ids: list[int], tags: list[Tag], *, user: Any, reaso
             cursor.execute(sql, [ids, [t.pk for t in tags]])
             changed = sorted({row[0] for row in cursor.fetchall()})
         record_history(changed, user=user, reason=f"{reason}: {_names(tags)}")
-        counts.changed()
     return len(changed)
 
 
@@ -185,7 +184,6 @@ def set_source(
             )
             changed = sorted(row[0] for row in cursor.fetchall())
         record_history(changed, user=user, reason=f"Set source: {source or '(none)'}")
-        counts.changed()
     return len(changed)
 
 
@@ -207,7 +205,6 @@ def set_hidden(
             )
             changed = sorted(row[0] for row in cursor.fetchall())
         record_history(changed, user=user, reason="Hidden" if hidden else "Unhidden")
-        counts.changed()
     return len(changed)
 
 
@@ -248,7 +245,6 @@ def merge_tags(target: Tag, others: Iterable[Tag], *, user: Any = None) -> Merge
         )
         Tag.objects.filter(pk__in=other_ids).delete()
         record_history(changed, user=user, reason=f"Merged tags {_names(others)} into {target}")
-        counts.changed()
     return MergeResult(str(target), sorted(str(t) for t in others), len(changed))
 
 
@@ -295,7 +291,6 @@ def merge_sources(target: Source, others: Iterable[Source], *, user: Any = None)
         )
         Source.objects.filter(pk__in=other_ids).delete()
         record_history(changed, user=user, reason=f"Merged sources {_names(others)} into {target}")
-        counts.changed()
     return MergeResult(str(target), sorted(str(s) for s in others), len(changed))
 
 

@@ -7,19 +7,16 @@ from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Count, ExpressionWrapper, F, Func, Q
+from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import ExtractDay, ExtractMonth, Lower
+from django.db.models.functions import Lower
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
-from .search import archive_query, rank_expression
+from .sanitize import http_url
 
 # What reverse() leaves unquoted in a path (RFC 3986 pchar).
 _URL_SAFE = RFC3986_SUBDELIMS + "/~:@"
@@ -99,6 +96,10 @@ class Source(models.Model):
 
     def get_absolute_url(self) -> str:
         return remembered_reverse("articles:source_detail", self.slug)
+
+    def homepage_link(self) -> str | None:
+        """The homepage when it may be shown as a link (http or https), else None."""
+        return http_url(self.homepage)
 
 
 class SourceAlias(models.Model):
@@ -187,21 +188,6 @@ class ImportRun(models.Model):
         return f"Import #{self.pk} ({self.started_at:%Y-%m-%d %H:%M})"
 
 
-def row_test(condition: Q) -> Any:
-    """`(condition) IS TRUE`: the same rows, but nothing an index scan can answer.
-
-    For a text search whose source, tag and date filters the GIN index already answers
-    with its filter terms (articles/search.py): left indexable, the planner still AND-ed
-    the bitmap of a whole source or tag (148,000 or 194,000 entries, 28-60 ms at 1,000,000
-    articles) for a few thousand matching rows it could test one by one.
-    """
-    return Func(
-        ExpressionWrapper(condition, output_field=models.BooleanField()),
-        template="(%(expressions)s) IS TRUE",
-        output_field=models.BooleanField(),
-    )
-
-
 class ArticleQuerySet(models.QuerySet["Article"]):
     def visible(self) -> ArticleQuerySet:
         """What the public may see: everything a curator has not hidden."""
@@ -210,49 +196,21 @@ class ArticleQuerySet(models.QuerySet["Article"]):
     def newest_first(self) -> ArticleQuerySet:
         return self.order_by(F("published_at").desc(nulls_last=True), "-id")
 
-    def oldest_first(self) -> ArticleQuerySet:
-        return self.order_by(F("published_at").asc(nulls_last=True), "id")
+    def from_sources(self, sources: Iterable[Source]) -> ArticleQuerySet:
+        return self.filter(source__in=list(sources))
 
-    def matching(self, q: str) -> ArticleQuerySet:
-        """Articles matching `q` (websearch syntax) through the GIN index; none for no terms."""
-        query = archive_query(q)
-        if query is None:
-            return self.none()
-        return self.filter(search_vector=query)
-
-    def search(self, q: str) -> ArticleQuerySet:
-        """Matches of `q`, most relevant first, newest first among equals."""
-        query = archive_query(q)
-        if query is None:
-            return self.none()
-        return (
-            self.filter(search_vector=query)
-            .annotate(rank=rank_expression(query))
-            .order_by("-rank", F("published_at").desc(nulls_last=True), "-id")
-        )
-
-    def from_sources(self, sources: Iterable[Source], *, indexed: bool = True) -> ArticleQuerySet:
-        """Articles of any of `sources`; `indexed=False`: see `row_test`."""
-        return self._where(Q(source__in=list(sources)), indexed)
-
-    def tagged(self, *tags: Tag, indexed: bool = True) -> ArticleQuerySet:
-        """Articles carrying every one of `tags` (`tag_ids @> ...`, answered by its GIN index)."""
-        if not tags:
-            return self
-        return self._where(Q(tag_ids__contains=sorted(tag.pk for tag in tags)), indexed)
+    def tagged(self, *tags: Tag) -> ArticleQuerySet:
+        """Articles carrying every one of `tags`."""
+        qs = self
+        for tag in tags:
+            qs = qs.filter(tags=tag)
+        return qs
 
     def in_language(self, language: str) -> ArticleQuerySet:
         return self.filter(language=language)
 
-    def published_between(
-        self, start: date | None, end: date | None, *, indexed: bool = True
-    ) -> ArticleQuerySet:
-        """Published on or after `start` and on or before `end` (whole UTC days).
-
-        Both ends in one condition: the planner estimates a range as one, where two row
-        tests (`indexed=False`) would count as independent and be estimated four times
-        too high.
-        """
+    def published_between(self, start: date | None, end: date | None) -> ArticleQuerySet:
+        """Published on or after `start` and on or before `end` (whole UTC days)."""
         bounds = Q()
         if start is not None:
             bounds &= Q(published_at__gte=datetime.combine(start, time.min, tzinfo=UTC))
@@ -260,70 +218,21 @@ class ArticleQuerySet(models.QuerySet["Article"]):
             bounds &= Q(
                 published_at__lt=datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)
             )
-        return self._where(bounds, indexed) if bounds else self
-
-    def _where(self, condition: Q, indexed: bool) -> ArticleQuerySet:
-        return self.filter(condition if indexed else row_test(condition))
-
-    def visible_counts_by(self, part: str, start: date, end: date) -> dict[int, int]:
-        """Visible articles published from `start` to `end` per month or day (`part`) of
-        publication (UTC): {month or day number: count}, none for empty periods.
-
-        Counted on the date index alone (an index-only scan) less the few hidden articles
-        (their partial index): counting visible rows read every row's heap page, 100 ms for
-        the 58,963 articles of one year at 1,000,000 against 14-18 ms.
-        """
-        extract = {"month": ExtractMonth, "day": ExtractDay}[part]
-
-        def per_period(qs: ArticleQuerySet) -> dict[int, int]:
-            grouped = qs.annotate(period=extract("published_at")).values("period")
-            return dict(grouped.annotate(n=Count("*")).order_by().values_list("period", "n"))
-
-        every = per_period(self.published_between(start, end))
-        hidden = per_period(self.filter(is_hidden=True).published_between(start, end))
-        return {k: n - hidden.get(k, 0) for k, n in every.items() if n > hidden.get(k, 0)}
-
-    def published_years(self) -> list[int]:
-        """The UTC years these articles were published in, oldest first.
-
-        One probe of the date index per year that has articles (a skip scan), so twenty
-        years of a million articles cost twenty index lookups, and a stray date in year 1
-        costs one more, not two thousand.
-        """
-        years: list[int] = []
-        # Ascending with nulls first: the date index read backwards (no NULL passes anyway).
-        dated = self.filter(published_at__isnull=False).order_by(
-            F("published_at").asc(nulls_first=True)
-        )
-        found = dated.values_list("published_at", flat=True).first()
-        while found is not None:
-            year = found.astimezone(UTC).year
-            years.append(year)
-            if year == date.max.year:
-                break
-            next_year = datetime(year + 1, 1, 1, tzinfo=UTC)
-            found = (
-                dated.filter(published_at__gte=next_year)
-                .values_list("published_at", flat=True)
-                .first()
-            )
-        return years
+        return self.filter(bounds) if bounds else self
 
     def for_listing(self) -> ArticleQuerySet:
-        """What result lists need: no body, no vectors (reading them means reading TOAST)."""
-        return self.select_related("source").defer(
-            "body", "search_vector", "rank_vector", "fingerprint", "import_run"
-        )
+        """What result lists need: no body (reading it means reading TOAST)."""
+        return self.select_related("source").defer("body", "fingerprint", "import_run")
 
     def with_tag_rows(self) -> ArticleQuerySet:
         """Each article's tags as `tag_rows`: a JSON list of [id, name, slug] in name order,
-        read by its `tag_ids` in the same statement (articles/tag_ids.py): no prefetch
-        through the link table, no second query, no Tag objects."""
+        in the same statement (no prefetch, no second query, no Tag objects)."""
         article, tag = Article._meta.db_table, Tag._meta.db_table
+        links = Article.tags.through._meta.db_table
         rows = RawSQL(  # noqa: S611 -- constant SQL, no parameters
             "(SELECT coalesce(json_agg(json_build_array(t.id, t.name, t.slug) "  # noqa: S608
-            f"ORDER BY t.name), '[]')::text FROM \"{tag}\" t "
-            f'WHERE t.id = ANY("{article}"."tag_ids"))',
+            f'ORDER BY t.name), \'[]\')::text FROM "{tag}" t JOIN "{links}" l '
+            f'ON l.tag_id = t.id WHERE l.article_id = "{article}"."id")',
             (),
             output_field=models.TextField(),
         )
@@ -358,21 +267,13 @@ class Article(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    # Both kept by the trigger of migration 0003 (see articles/search.py), which runs on
-    # INSERT and on UPDATE OF title, body, language only: hiding or re-tagging a million
-    # rows never recomputes a vector. Never written by Django.
-    search_vector = SearchVectorField(null=True, editable=False)
-    rank_vector = SearchVectorField(null=True, editable=False)
-    # The ids of `tags`, sorted, kept by triggers (articles/tag_ids.py) for the tag filter.
-    # Read-only for Django: whatever save() writes, the trigger recomputes it from the links.
-    tag_ids = ArrayField(models.BigIntegerField(), default=list, blank=True, editable=False)
     # Not a field: the tags by name, set on the articles a listing shows by
     # search.fetch_articles (one query for a whole page) and by the article API.
     tag_list: list[Tag]
 
     history = HistoricalRecords(
         m2m_fields=[tags],
-        excluded_fields=["search_vector", "rank_vector", "tag_ids", "fingerprint", "created_at"],
+        excluded_fields=["fingerprint", "created_at"],
     )
 
     objects = ArticleQuerySet.as_manager()
@@ -385,25 +286,15 @@ class Article(models.Model):
             models.UniqueConstraint(fields=["url"], name="article_url_unique"),
         ]
         indexes = [
-            GinIndex(fields=["search_vector"], name="article_search_gin"),
-            # Tag filters: `tag_ids @> ARRAY[...]`, combined with the text match by a BitmapAnd.
-            GinIndex(fields=["tag_ids"], name="article_tag_ids_gin"),
-            # Newest-first listings: home page, browse pages, empty-query search.
+            # The admin's list, newest first, and its date hierarchy.
             models.Index(
                 F("published_at").desc(nulls_last=True),
                 F("id").desc(),
                 name="article_published_idx",
             ),
-            # Oldest-first listings and searches. The index above, read backwards, gives
-            # the undated articles first; a sort of every article took 323 ms at 1,000,000.
-            models.Index(
-                F("published_at").asc(nulls_last=True),
-                F("id").asc(),
-                name="article_published_asc_idx",
-            ),
-            # Per-source listings and the source facet.
+            # A source's articles: merges, deletes (SET NULL) and the admin's source filter.
             models.Index(fields=["source", "published_at"], name="article_source_date_idx"),
-            # Language filter and facet.
+            # The admin's language filter.
             models.Index(fields=["language"], name="article_language_idx"),
             # Curators' filter; hidden rows are few.
             models.Index(
@@ -424,3 +315,8 @@ class Article(models.Model):
 
     def get_absolute_url(self) -> str:
         return article_path(self.pk, self.slug)
+
+    def original_link(self) -> str | None:
+        """The stored URL when it may be shown as a link (http or https), else None: a dump's
+        `javascript:` URL is kept in the record but never rendered anywhere."""
+        return http_url(self.url)

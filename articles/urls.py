@@ -3,13 +3,14 @@ from __future__ import annotations
 from django.urls import path
 
 from . import api, feeds, views
+from .throttle import rate_limited
 
 app_name = "articles"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("search/", views.search, name="search"),
-    path("search/feed/", feeds.SearchFeed(), name="search_feed"),
+    path("search/", views.search_page, name="search"),
+    path("search/feed/", rate_limited("search")(feeds.SearchFeed()), name="search_feed"),
     path("search/export.csv", views.search_export, name="search_export"),
     path("api/search", api.search_api, name="api_search"),
     path("api/articles/<int:id>", api.article_api, name="api_article"),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("tags/", views.tag_list, name="tag_list"),
     path("tags/<str:slug>/", views.tag_detail, name="tag_detail"),
     path("archive/", views.archive_index, name="archive_index"),
+    path("archive/undated/", views.archive_undated, name="archive_undated"),
     path("archive/<int:year>/", views.archive_year, name="archive_year"),
     path("archive/<int:year>/<int:month>/", views.archive_month, name="archive_month"),
     path("archive/<int:year>/<int:month>/<int:day>/", views.archive_day, name="archive_day"),

@@ -1,10 +1,9 @@
-"""Reader-facing pages: thin views over `articles.search.run_search` and the QuerySets."""
+"""Reader-facing pages: thin views over `articles.search.search` and the models."""
 
 from __future__ import annotations
 
 import calendar
 import csv
-import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -22,31 +21,27 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.html import escape
 
-from .counts import generation as counts_generation
-from .counts import source_articles, source_counts, tag_articles, tag_counts
+from .counts import source_counts, tag_counts
 from .filters import ArticleFilter
 from .languages import RTL_LANGUAGES, language_name
 from .models import Article, Source, SourceRedirect, Tag, TagRedirect, article_path
-from .related import related_ids
+from .sanitize import csv_cell
 from .search import (
-    MAX_PAGES,
-    PAGE_SIZE,
+    MAX_RESULTS,
     PageNotFound,
-    SearchFilters,
+    SearchRequest,
     SearchResults,
-    archive_query,
-    default_sort,
-    estimate_rows,
     fetch_articles,
-    headline_expression,
-    mark_hits,
-    narrowed,
-    run_search,
-    select_ids,
+    marked_article,
+    paragraphs,
+    search,
 )
+from .search.related import related_articles
+from .search.searcher import count_by, totals
+from .throttle import export_guard, export_row_limit, rate_limited
 
 # Parameters that define a search (everything but the page).
-SEARCH_PARAMS = ("q", "source", "tag", "language", "from", "to", "sort")
+SEARCH_PARAMS = ("q", "source", "tag", "language", "from", "to", "sort", "page_size")
 FACET_NAMES = (("source", "Source"), ("tag", "Tag"), ("year", "Year"), ("language", "Language"))
 
 
@@ -60,12 +55,11 @@ def _page_number(request: HttpRequest) -> int:
     return page
 
 
-def _listing(base: Any, request: HttpRequest, *, count: int | None = None) -> SearchResults:
-    """One page of `base`, newest first, with a count that stays cheap at any size
-    (`count`: how many articles `base` holds, when the caller knows it cheaply)."""
+def _listing(request: HttpRequest, **filters: Any) -> SearchResults:
+    """One page of the visible articles matching `filters`, newest first."""
     try:
-        return run_search(
-            base, "", sort="newest", page=_page_number(request), facets=False, count=count
+        return search(
+            SearchRequest(sort="newest", page=_page_number(request), facets=False, **filters)
         )
     except PageNotFound as exc:
         raise Http404(str(exc)) from exc
@@ -76,18 +70,11 @@ HOME_ARTICLES = 40
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    newest = list(
-        Article.objects.visible().newest_first().values_list("pk", flat=True)[:HOME_ARTICLES]
-    )
-    current = counts_generation()
+    newest = search(SearchRequest(sort="newest", page_size=HOME_ARTICLES, facets=False))
     return render(
         request,
         "articles/home.html",
-        {
-            "articles": fetch_articles(newest, None),
-            "sources": source_counts(limit=12, generation=current),
-            "tags": tag_counts(limit=24, generation=current),
-        },
+        {"articles": newest.articles, "sources": source_counts(12), "tags": tag_counts(24)},
     )
 
 
@@ -95,33 +82,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def bind_search(request: HttpRequest) -> ArticleFilter:
-    return ArticleFilter(request.GET, queryset=Article.objects.visible())
-
-
-def search_filters(filterset: ArticleFilter) -> SearchFilters:
-    """The source, tag and date filters of a bound, valid ArticleFilter, for the index."""
-    data = filterset.form.cleaned_data
-    return SearchFilters(
-        sources=tuple(s.pk for s in data.get("source") or []),
-        tags=tuple(t.pk for t in data.get("tag") or []),
-        dates=(data.get("from"), data.get("to")),
-    )
-
-
-def search_from(filterset: ArticleFilter, **options: Any) -> SearchResults:
-    """Run the search a bound, valid ArticleFilter describes (page, API, feed, export)."""
-    data = filterset.form.cleaned_data
-    filters = search_filters(filterset)
-    return run_search(
-        filterset.qs,
-        data.get("q") or "",
-        sort=data.get("sort") or "",
-        page=data.get("page") or 1,
-        dates=filters.dates,
-        sources=filters.sources,
-        tags=filters.tags,
-        **options,
-    )
+    return ArticleFilter(request.GET, queryset=Article.objects.none())
 
 
 _QUERY_ORDER = (*SEARCH_PARAMS, "page", "pos")
@@ -134,28 +95,9 @@ def _querystring(params: dict[str, list[str]], **changes: list[str] | None) -> s
             merged[key] = value
         else:
             merged.pop(key, None)
-    # What QueryDict.urlencode() writes, without building a QueryDict: a search page
-    # builds some eighty of these links.
     return urlencode(
         [(key, value) for key in _QUERY_ORDER if key in merged for value in merged[key]]
     )
-
-
-def search_params(filterset: ArticleFilter) -> dict[str, list[str]]:
-    """The current search as normalised parameters (slugs for sources and tags)."""
-    data = filterset.form.cleaned_data
-    params: dict[str, list[str]] = {}
-    if data.get("q"):
-        params["q"] = [data["q"]]
-    params["source"] = [s.slug for s in data.get("source") or []]
-    params["tag"] = [t.slug for t in data.get("tag") or []]
-    for key in ("language", "sort"):
-        if data.get(key):
-            params[key] = [data[key]]
-    for key in ("from", "to"):
-        if data.get(key):
-            params[key] = [data[key].isoformat()]
-    return params
 
 
 def facet_links(params: dict[str, list[str]], results: SearchResults) -> dict[str, list[dict]]:
@@ -165,11 +107,12 @@ def facet_links(params: dict[str, list[str]], results: SearchResults) -> dict[st
         current = params.get(name, [])
         items = []
         for fv in results.facets.get(name, []):
-            selected = fv.value in current
+            value = fv.value if fv.value or name != "language" else "unknown"
+            selected = value in current
             if name == "language":
-                new = [] if selected else [fv.value]
+                new = [] if selected else [value]
             else:
-                new = [v for v in current if v != fv.value] if selected else [*current, fv.value]
+                new = [v for v in current if v != value] if selected else [*current, value]
             items.append(
                 {
                     "label": fv.label,
@@ -181,9 +124,14 @@ def facet_links(params: dict[str, list[str]], results: SearchResults) -> dict[st
         links[name] = items
     years = []
     for fv in results.facets.get("year", []):
-        start, end = f"{fv.value}-01-01", f"{fv.value}-12-31"
-        selected = params.get("from") == [start] and params.get("to") == [end]
-        change = {"from": None, "to": None} if selected else {"from": [start], "to": [end]}
+        change: dict[str, list[str] | None]
+        if fv.value == "undated":
+            selected = params.get("from") == ["undated"]
+            change = {"from": None, "to": None} if selected else {"from": ["undated"], "to": None}
+        else:
+            start, end = f"{fv.value}-01-01", f"{fv.value}-12-31"
+            selected = params.get("from") == [start] and params.get("to") == [end]
+            change = {"from": None, "to": None} if selected else {"from": [start], "to": [end]}
         years.append(
             {
                 "label": fv.label,
@@ -206,6 +154,11 @@ def timeline_bars(params: dict[str, list[str]], results: SearchResults) -> list[
     out = []
     for i, bar in enumerate(bars):
         height = round(90 * bar.count / top, 2)
+        change: dict[str, list[str] | None]
+        if bar.start is None or bar.end is None:
+            change = {"from": ["undated"], "to": None}
+        else:
+            change = {"from": [bar.start.isoformat()], "to": [bar.end.isoformat()]}
         out.append(
             {
                 "label": bar.label,
@@ -214,16 +167,14 @@ def timeline_bars(params: dict[str, list[str]], results: SearchResults) -> list[
                 "width": round(width * 0.8, 3),
                 "y": round(95 - height, 2),
                 "height": height,
-                "href": "?"
-                + _querystring(
-                    params, **{"from": [bar.start.isoformat()], "to": [bar.end.isoformat()]}
-                ),
+                "href": "?" + _querystring(params, **change),
             }
         )
     return out
 
 
-def search(request: HttpRequest) -> HttpResponse:
+@rate_limited("search")
+def search_page(request: HttpRequest) -> HttpResponse:
     filterset = bind_search(request)
     context: dict[str, Any] = {
         "filterset": filterset,
@@ -234,15 +185,15 @@ def search(request: HttpRequest) -> HttpResponse:
         context["error"] = filterset.error_message()
         return render(request, "articles/search.html", context, status=400)
     try:
-        results = search_from(filterset)
+        results = search(filterset.search_request())
     except PageNotFound as exc:
         raise Http404(str(exc)) from exc
-    params = search_params(filterset)
+    params = filterset.params()
     context.update(
         {
             "results": results,
             "params": params,
-            "q": filterset.form.cleaned_data.get("q") or "",
+            "q": results.q,
             "facets": facet_links(params, results),
             "timeline": timeline_bars(params, results),
             "result_qs": _querystring(params),
@@ -252,15 +203,19 @@ def search(request: HttpRequest) -> HttpResponse:
                 for s in (("relevance", "newest", "oldest") if results.q else ("newest", "oldest"))
             ],
             "feed_qs": _querystring(params, sort=None),
-            "sorts": ("relevance", "newest", "oldest"),
+            "suggestion_qs": _querystring(params, q=[results.suggestion.q], page=None)
+            if results.suggestion
+            else "",
             "facet_names": FACET_NAMES,
+            "max_results": MAX_RESULTS,
         }
     )
     return render(request, "articles/search.html", context)
 
 
+@export_guard
 def search_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
-    """The matching articles as CSV, streamed row by row."""
+    """The matching articles as CSV, streamed row by row, in the search's order."""
     filterset = bind_search(request)
     if not filterset.is_valid():
         return HttpResponse(
@@ -268,17 +223,8 @@ def search_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    q = filterset.form.cleaned_data.get("q") or ""
-    sort = filterset.form.cleaned_data.get("sort") or "newest"
-    matches = filterset.qs
-    if q.strip():
-        matches = narrowed(matches.matching(q), search_filters(filterset).terms())
-    ordered = matches.oldest_first() if sort == "oldest" else matches.newest_first()
-    # Plain rows, not Article, Source and Tag objects: building those took two thirds of
-    # an export's time (100,000 rows in 23.5 s at 1,000,000 articles).
-    rows = ordered.with_tag_rows().values_list(
-        "pk", "slug", "title", "source__name", "published_at", "language", "tag_rows", "url"
-    )[:EXPORT_LIMIT]
+    wanted = filterset.search_request(page=1)
+    found = search(wanted.window(0, min(EXPORT_LIMIT, export_row_limit(request))))
     base_url = request.build_absolute_uri("/")[:-1]
 
     def lines() -> Iterator[str]:
@@ -287,29 +233,29 @@ def search_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         yield writer.writerow(
             ["id", "title", "source", "published_at", "language", "tags", "url", "page_url"]
         )
-        for pk, slug, title, source, published, language, tags, url in rows.iterator(
-            chunk_size=2000
-        ):
-            yield writer.writerow(
-                [
-                    pk,
-                    title,
-                    source or "",
-                    published.isoformat() if published else "",
-                    language,
-                    "; ".join(name for _, name, _ in json.loads(tags)),
-                    url or "",
-                    base_url + article_path(pk, slug),
-                ]
-            )
+        for start in range(0, len(found.ids), EXPORT_CHUNK):
+            for article in fetch_articles(found.ids[start : start + EXPORT_CHUNK], snippets=False):
+                yield writer.writerow(
+                    [
+                        article.pk,
+                        csv_cell(article.title),
+                        csv_cell(article.source.name if article.source else ""),
+                        article.published_at.isoformat() if article.published_at else "",
+                        csv_cell(article.language),
+                        csv_cell("; ".join(tag.name for tag in article.tag_list)),
+                        csv_cell(article.url or ""),
+                        base_url + article_path(article.pk, article.slug),
+                    ]
+                )
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="newsarchive-search.csv"'
     return response
 
 
-# Most rows one export streams.
+# Most rows one export streams, and rows read from PostgreSQL at a time.
 EXPORT_LIMIT = 100_000
+EXPORT_CHUNK = 2_000
 
 
 class _Echo:
@@ -320,17 +266,8 @@ class _Echo:
 # --- Articles -----------------------------------------------------------------------------
 
 
-def paragraphs(text: str) -> list[str]:
-    """Split a body (already escaped and marked) on blank lines."""
-    parts = [p.strip() for p in text.replace("\r\n", "\n").split("\n\n")]
-    return [p for p in parts if p]
-
-
 def article_detail(request: HttpRequest, id: int, slug: str) -> HttpResponse:
-    article = get_object_or_404(
-        Article.objects.visible().select_related("source").defer("search_vector", "rank_vector"),
-        pk=id,
-    )
+    article = get_object_or_404(Article.objects.visible().select_related("source"), pk=id)
     if slug != article.slug:
         url = article.get_absolute_url()
         if request.GET:
@@ -339,24 +276,13 @@ def article_detail(request: HttpRequest, id: int, slug: str) -> HttpResponse:
 
     tags = list(article.tags.only("name", "slug"))
     q = request.GET.get("q", "").strip()
-    query = archive_query(q) if q else None
-    title: Any = article.title
+    marked = marked_article(article, q) if q else None
+    title: Any
     body: list[Any]
-    if query is not None:
-        marked_title, marked_body = (
-            Article.objects.filter(pk=article.pk)
-            .annotate(
-                t=headline_expression(query, highlight_all=True, field="title"),
-                h=headline_expression(query, highlight_all=True),
-            )
-            .values_list("t", "h")
-            .get()
-        )
-        title = mark_hits(marked_title)
-        body = [mark_hits(p) for p in paragraphs(marked_body)]
+    if marked is not None:
+        title, body = marked
     else:
-        body = [escape(p) for p in paragraphs(article.body)]
-
+        title, body = article.title, [escape(p) for p in paragraphs(article.body)]
     return render(
         request,
         "articles/article_detail.html",
@@ -367,11 +293,15 @@ def article_detail(request: HttpRequest, id: int, slug: str) -> HttpResponse:
             "body": body,
             "dir": "rtl" if article.language in RTL_LANGUAGES else "auto",
             "language_name": language_name(article.language),
-            "related": related_articles(article, [t.pk for t in tags]),
+            "related": related_articles(article, [t.pk for t in tags], RELATED),
             "q": q,
             **_neighbours(request, article),
         },
     )
+
+
+# How many related articles an article page shows.
+RELATED = 5
 
 
 def _neighbours(request: HttpRequest, article: Article) -> dict[str, Any]:
@@ -383,64 +313,34 @@ def _neighbours(request: HttpRequest, article: Article) -> dict[str, Any]:
     except ValueError:
         return {}
     filterset = bind_search(request)
-    # Result lists stop at MAX_PAGES: a position past them was not made by one.
-    if not 0 <= pos < MAX_PAGES * PAGE_SIZE or not filterset.is_valid():
+    if not 0 <= pos < MAX_RESULTS or not filterset.is_valid():
         return {}
-    data = filterset.form.cleaned_data
-    q = data.get("q") or ""
-    query = archive_query(q) if q.strip() else None
-    matches = filterset.qs.filter(search_vector=query) if query is not None else filterset.qs
-    sort = data.get("sort") or default_sort(q)
-    if query is None and sort == "relevance":
-        sort = "newest"
     start = max(pos - 1, 0)
-    # As run_search pages them: the same estimate, window and filter terms.
-    filters = search_filters(filterset)
-    estimate = estimate_rows(matches.values("id"))
-    if query is not None:
-        matches = narrowed(matches, filters.terms())
-    ids, _ = select_ids(matches, query, sort, estimate, start, 3, dates=filters.dates)
+    ids = search(filterset.search_request().window(start, 3)).ids
     i = pos - start
     if i >= len(ids) or ids[i] != article.pk:
         return {}  # the results changed since the link was made
-    params = search_params(filterset)
-    back_page = pos // PAGE_SIZE + 1
+    params = filterset.params()
+    page_size = filterset.search_request().page_size
+    back_page = pos // page_size + 1
     out: dict[str, Any] = {
         "back_href": reverse("articles:search")
         + "?"
         + _querystring(params, page=[str(back_page)] if back_page > 1 else None)
     }
-    rows = Article.objects.filter(pk__in=ids).values_list("pk", "title", "slug")
-    titles = {pk: title for pk, title, _ in rows}
-    slugs = {pk: slug for pk, _, slug in rows}
+    rows = Article.objects.visible().filter(pk__in=ids).values_list("pk", "title", "slug")
+    found = {pk: (title, slug) for pk, title, slug in rows}
     for key, j in (("previous", i - 1), ("next", i + 1)):
-        if 0 <= j < len(ids):
+        if 0 <= j < len(ids) and ids[j] in found:
             other = ids[j]
+            title, slug = found[other]
             out[key] = {
-                "title": titles[other],
-                "href": reverse("articles:article_detail", args=[other, slugs[other] or "article"])
+                "title": title,
+                "href": article_path(other, slug)
                 + "?"
                 + _querystring(params, pos=[str(start + j)]),
             }
     return out
-
-
-# How many related articles an article page shows.
-RELATED = 5
-
-
-def related_articles(article: Article, tag_ids: list[int]) -> list[Article]:
-    """Articles sharing the most tags with this one (else its title's words): bounded work."""
-    ids = related_ids(article.pk, tag_ids, RELATED)
-    if not ids:
-        words = sorted({w for w in article.title.split() if len(w) > 3}, key=len, reverse=True)
-        query = archive_query(" or ".join(words[:6])) if words else None
-        if query is not None:
-            matches = Article.objects.visible().exclude(pk=article.pk).filter(search_vector=query)
-            ids, _ = select_ids(
-                matches, query, "relevance", estimate_rows(matches.values("id")), 0, RELATED
-            )
-    return fetch_articles(ids, None, snippets=False) if ids else []
 
 
 # --- Sources and tags ---------------------------------------------------------------------
@@ -454,11 +354,7 @@ def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
     source = resolve_source_slug(slug)
     if isinstance(source, str):
         return HttpResponsePermanentRedirect(reverse("articles:source_detail", args=[source]))
-    results = _listing(
-        Article.objects.visible().filter(source=source),
-        request,
-        count=source_articles(source.pk),
-    )
+    results = _listing(request, sources=(source.pk,))
     return render(request, "articles/source_detail.html", {"source": source, "results": results})
 
 
@@ -479,7 +375,7 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     tag = resolve_tag_slug(slug)
     if isinstance(tag, str):
         return HttpResponsePermanentRedirect(reverse("articles:tag_detail", args=[tag]))
-    results = _listing(Article.objects.visible().tagged(tag), request, count=tag_articles(tag.pk))
+    results = _listing(request, tags=(tag.pk,))
     return render(request, "articles/tag_detail.html", {"tag": tag, "results": results})
 
 
@@ -506,21 +402,21 @@ def _resolve_slug(model: Any, redirect_model: Any, target: str, slug: str) -> An
 # --- Date archive -------------------------------------------------------------------------
 
 
-def _day_range(start: date, end: date) -> Any:
-    return Article.objects.visible().published_between(start, end)
-
-
 def archive_index(request: HttpRequest) -> HttpResponse:
-    years = Article.objects.visible().published_years()
-    return render(request, "articles/archive_index.html", {"years": years[::-1]})
+    counted = totals()
+    years = sorted(counted.years.items(), reverse=True)
+    return render(
+        request,
+        "articles/archive_index.html",
+        {"years": years, "undated": counted.months.get(0, 0)},
+    )
 
 
 def archive_year(request: HttpRequest, year: int) -> HttpResponse:
     start, end = _valid_date(year, 1, 1), _valid_date(year, 12, 31)
-    in_year = _day_range(start, end)
-    counts = Article.objects.visible_counts_by("month", start, end)
+    counts = count_by(SearchRequest(date_from=start, date_to=end), "month")
     months = [
-        {"number": m, "name": calendar.month_name[m], "count": counts.get(m, 0)}
+        {"number": m, "name": calendar.month_name[m], "count": counts.get(year * 100 + m, 0)}
         for m in range(1, 13)
     ]
     return render(
@@ -531,7 +427,7 @@ def archive_year(request: HttpRequest, year: int) -> HttpResponse:
             "year": year,
             "period": str(year),
             "periods": months,
-            "results": _listing(in_year, request),
+            "results": _listing(request, date_from=start, date_to=end),
         },
     )
 
@@ -539,9 +435,9 @@ def archive_year(request: HttpRequest, year: int) -> HttpResponse:
 def archive_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
     start = _valid_date(year, month, 1)
     end = date(year, month, calendar.monthrange(year, month)[1])
-    in_month = _day_range(start, end)
-    counts = Article.objects.visible_counts_by("day", start, end)
-    days = [{"number": d, "count": counts.get(d, 0)} for d in range(1, end.day + 1)]
+    counts = count_by(SearchRequest(date_from=start, date_to=end), "day")
+    base = (year * 100 + month) * 100
+    days = [{"number": d, "count": counts.get(base + d, 0)} for d in range(1, end.day + 1)]
     return render(
         request,
         "articles/archive.html",
@@ -552,7 +448,7 @@ def archive_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
             "month_name": calendar.month_name[month],
             "period": start.strftime("%B %Y"),
             "periods": days,
-            "results": _listing(in_month, request),
+            "results": _listing(request, date_from=start, date_to=end),
         },
     )
 
@@ -569,8 +465,16 @@ def archive_day(request: HttpRequest, year: int, month: int, day: int) -> HttpRe
             "month_name": calendar.month_name[month],
             "day": day,
             "period": f"{the_day.day} {the_day:%B %Y}",
-            "results": _listing(_day_range(the_day, the_day), request),
+            "results": _listing(request, date_from=the_day, date_to=the_day),
         },
+    )
+
+
+def archive_undated(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "articles/archive.html",
+        {"level": "undated", "period": "no date", "results": _listing(request, undated=True)},
     )
 
 

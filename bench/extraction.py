@@ -31,7 +31,7 @@ from articles.ingest.pool import default_workers
 from articles.ingest.webpage import PageJob, parse_page
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPORA = Path(os.environ.get("NEWSARCHIVE_CORPORA", ROOT.parent / "shared" / "corpora"))
+CORPORA = Path(os.environ.get("NEWSARCHIVE_CORPORA") or ROOT.parent / "shared" / "corpora")
 CORPUS = CORPORA / "article-extraction"
 TITLES = Path(__file__).resolve().parent / "article-extraction-titles.tsv"
 TARGET_F1 = 0.96

@@ -8,7 +8,7 @@
 # (the importer's two writers), with no Python. Prints articles/s and CPU per article.
 #
 # Usage: bash docs/ingest-ceiling.sh [corpus.jsonl]   (default: the 100,000-article bench corpus;
-# make it first with `manage.py bench --articles 100000 --no-peers --no-load`)
+# make it first with `python -m bench --articles 100000 --no-peers --no-load`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 corpus="${1:-var/bench/corpus-100000-seed42.jsonl}"

@@ -28,6 +28,8 @@ def django_client() -> Any:
     os.environ.setdefault("SECRET_KEY", "time-pages-" + "x" * 50)
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
     os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+    os.environ.setdefault("RATELIMITS", "false")
+    os.environ.setdefault("USE_EMBEDDED_DATABASE", "true")  # eight requests per page, in a loop
     import django
 
     django.setup()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from typing import Any
 
 
 def freeze_loaded_objects() -> None:
@@ -16,3 +17,24 @@ def freeze_loaded_objects() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+def limit_statements() -> None:
+    """Bound every statement of this process's connections by DATABASE_STATEMENT_TIMEOUT.
+
+    Called by the web entry points only (wsgi.py, asgi.py, and so runserver), so commands
+    such as ingest, export and migrate run as long as they need. A statement cut short
+    fails as an OperationalError, which the site answers with its 503 page.
+    """
+    from django.conf import settings
+    from django.db.backends.signals import connection_created
+
+    milliseconds = int(settings.DATABASE_STATEMENT_TIMEOUT * 1000)
+    if milliseconds <= 0:
+        return
+
+    def limit(sender: Any, connection: Any, **kwargs: Any) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('statement_timeout', %s, false)", [str(milliseconds)])
+
+    connection_created.connect(limit, weak=False, dispatch_uid="newsarchive.statement_timeout")

@@ -7,8 +7,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
-# NEWSARCHIVE_CORPORA points elsewhere (a git worktree, whose parent holds no shared/).
-CORPORA = Path(os.environ.get("NEWSARCHIVE_CORPORA", SHARED / "corpora"))
+# NEWSARCHIVE_CORPORA points elsewhere (a worktree whose ../shared is not the shared folder).
+CORPORA = Path(os.environ.get("NEWSARCHIVE_CORPORA") or SHARED / "corpora")
 SAMPLES = ROOT / "articles" / "samples"
 # The canonical seed, bundled byte for byte with the samples so the suite runs on any clone
 # (test_samples checks the copy against ../shared/seeds where that folder exists).
@@ -76,3 +76,62 @@ def artifacts() -> Path:
     """test-artifacts/ (git-ignored), for screenshots."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+# --- A search index per test ---------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def search_index_dir(settings, tmp_path_factory, monkeypatch):
+    """Each test gets its own empty search index folder (built by `index_articles`, by an
+    import, or by `manage.py index`), so no test sees another's articles; child processes
+    (manage.py, gunicorn) inherit it."""
+    folder = tmp_path_factory.mktemp("index")
+    settings.SEARCH_INDEX_DIR = folder / "index"
+    monkeypatch.setenv("SEARCH_INDEX_DIR", str(settings.SEARCH_INDEX_DIR))
+    return settings.SEARCH_INDEX_DIR
+
+
+@pytest.fixture(autouse=True)
+def index_before_requests():
+    """In a test that runs inside one transaction (pytest-django's `db`), nothing ever
+    commits, so the indexer (which applies committed changes) never runs: before each
+    request, this rebuilds the test's index from what the transaction holds, whenever the
+    change log grew, as a caught-up indexer would have it. Tests with real commits
+    (`transaction=True`) get the real catch-ups instead."""
+    from django.core.signals import request_started
+    from django.db import connection
+
+    seen: dict[str, int] = {}
+
+    def sync(**kwargs):
+        if not connection.in_atomic_block:
+            return
+        # Not the page's own queries: left out of the tests' query counts.
+        logged_queries = len(connection.queries_log)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM articles_search_change")
+            logged = cursor.fetchone()[0]
+        if seen.get("logged") != logged or "logged" not in seen:
+            from articles.search import indexer
+
+            indexer.rebuild()
+            seen["logged"] = logged
+        while len(connection.queries_log) > logged_queries:
+            connection.queries_log.pop()
+
+    request_started.connect(sync, dispatch_uid="tests-index-before-requests")
+    yield
+    request_started.disconnect(dispatch_uid="tests-index-before-requests")
+
+
+@pytest.fixture
+def index_articles(db):
+    """Call it after creating articles: rebuilds the test's index from what the test's
+    transaction sees (the real rebuild)."""
+    from articles.search import indexer
+
+    def rebuild() -> None:
+        indexer.rebuild()
+
+    return rebuild

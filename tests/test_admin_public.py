@@ -7,7 +7,6 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.cache import cache
 from django.urls import reverse
 
-from articles.search import clear_languages_cache
 from tests.factories import make_article, make_source, make_staff, make_tag
 
 pytestmark = pytest.mark.django_db
@@ -16,10 +15,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _fresh_caches():
     cache.clear()
-    clear_languages_cache()
     yield
     cache.clear()
-    clear_languages_cache()
 
 
 @pytest.fixture

@@ -6,15 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from articles.search import clear_languages_cache
 from tests.factories import make_article, make_source
 
 
 @pytest.fixture(autouse=True)
 def _fresh():
-    clear_languages_cache()
     yield
-    clear_languages_cache()
 
 
 @pytest.fixture
@@ -41,6 +38,9 @@ def test_search_api_has_the_documented_shape(client, corpus):
     assert data["count"] == 2
     assert data["page"] == 1
     assert data["num_pages"] == 1
+    assert data["page_size"] == 20
+    assert data["has_terms"] is True
+    assert data["suggestion"] is None
     first, second = data["results"]
     assert first == {
         "id": corpus[0].pk,
@@ -59,7 +59,11 @@ def test_search_api_has_the_documented_shape(client, corpus):
     assert data["facets"]["source"] == [
         {"value": "daily-times", "label": "Daily <Times>", "count": 1}
     ]
-    assert data["facets"]["year"] == [{"value": "2020", "label": "2020", "count": 1}]
+    # Undated matches have a value of their own: the years and it add up to the count.
+    assert data["facets"]["year"] == [
+        {"value": "2020", "label": "2020", "count": 1},
+        {"value": "undated", "label": "Undated", "count": 1},
+    ]
     assert data["facets"]["tag"] == [{"value": "nature", "label": "Nature", "count": 1}]
     assert data["facets"]["language"] == [{"value": "en", "label": "English", "count": 2}]
 

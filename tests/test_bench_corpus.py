@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from articles.bench.corpus import (
+from bench.corpus import (
     STOP_EN,
     CorpusSpec,
     Generator,

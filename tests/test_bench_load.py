@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from articles.bench import load
-from articles.bench.corpus import CorpusSpec, write_jsonl
-from articles.bench.peers import Fts5Peer, TantivyPeer, fts5_available, tantivy_available
-from articles.bench.queries import Filters, Query, with_variants
-from articles.bench.report import add_ratios, markdown, ratio, table
+from bench import load
+from bench.corpus import CorpusSpec, write_jsonl
+from bench.peers import Fts5Peer, TantivyPeer, fts5_available
+from bench.queries import Filters, Query, with_variants
+from bench.report import add_ratios, markdown, ratio, table
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -71,7 +71,7 @@ def test_load_runs_as_a_second_process(server: str, tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "articles.bench.load",
+            "bench.load",
             "--base",
             server,
             "--paths",
@@ -90,7 +90,7 @@ def test_load_runs_as_a_second_process(server: str, tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "articles.bench.load",
+            "bench.load",
             "--base",
             "http://example.org:80",
             "--paths",
@@ -217,7 +217,6 @@ def test_fts5_peer_finds_the_same_article_with_filters(small_corpus: Path, tmp_p
     assert peer.search(Query("x", "and", ("zzzznotaword",))).count == 0
 
 
-@pytest.mark.skipif(not tantivy_available(), reason="tantivy is not installed (optional)")
 def test_tantivy_peer_finds_the_same_article_with_filters(
     small_corpus: Path, tmp_path: Path
 ) -> None:

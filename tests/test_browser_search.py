@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from articles.search import clear_languages_cache
+from articles.search import indexer
 from tests.factories import make_article, make_source, make_tag
 
 # serialized_rollback: without it, the flush after these tests runs post_migrate, which
@@ -20,7 +20,6 @@ pytestmark = [
 
 @pytest.fixture
 def corpus():
-    clear_languages_cache()
     herald = make_source("Herald")
     tribune = make_source("Tribune")
     climate = make_tag("Climate")
@@ -38,8 +37,8 @@ def corpus():
         language="ar",
         published_at=datetime(2023, 5, 1, tzinfo=UTC),
     )
+    indexer.catch_up(rebuild=True)  # as an import does once its batches are committed
     yield
-    clear_languages_cache()
 
 
 def test_search_facet_pages_and_article(live_server, page, artifacts, corpus):

@@ -7,10 +7,8 @@ import subprocess
 import sys
 
 import pytest
-from django.db import connection
 
 from tests.conftest import ROOT
-from tests.factories import make_article
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -58,48 +56,6 @@ def test_healthz_answers_503_when_the_database_is_down():
     assert result.stdout.split() == ["503", "error"], result.stderr
 
 
-@pytest.mark.django_db
-def test_search_vector_uses_each_articles_language_and_weights_title_first():
-    english = make_article("Running cats", "The horses were galloping.", language="en")
-    french = make_article("Les chevaux", "Ils mangeaient des pommes.", language="fr")
-    unknown = make_article("Running cats", "xyz", language="")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id, search_vector::text FROM articles_article WHERE id = ANY(%s)",
-            [[english.pk, french.pk, unknown.pk]],
-        )
-        vectors = dict(cursor.fetchall())
-    assert "'run':1A" in vectors[english.pk]  # English stemming, title weight A
-    assert "'gallop':6B" in vectors[english.pk]  # body weight B
-    assert "'cheval':2A" in vectors[french.pk]  # French stemming
-    assert "'running':1A" in vectors[unknown.pk]  # simple: no stemming
-
-
-@pytest.mark.django_db
-def test_search_vector_follows_an_edit_at_once():
-    article = make_article("Old headline", "Nothing here.")
-    article.title = "Earthquake"
-    article.save()
-    assert type(article).objects.filter(pk=article.pk, search_vector="earthquake").exists()
-
-
-@pytest.mark.django_db
-def test_full_text_match_uses_the_named_gin_index():
-    for i in range(300):
-        make_article(f"Filler {i}", "Ordinary words about weather.")
-    make_article("Volcano erupts", "Lava everywhere.")
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE articles_article")
-        cursor.execute("SET enable_seqscan = off")
-        cursor.execute(
-            "EXPLAIN SELECT id FROM articles_article "
-            "WHERE search_vector @@ websearch_to_tsquery('english', 'volcano')"
-        )
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-        cursor.execute("RESET enable_seqscan")
-    assert "article_search_gin" in plan
-
-
 def test_production_settings_refuse_an_insecure_secret_key():
     result = run_manage("check", DEBUG="false", SECRET_KEY="short", ALLOWED_HOSTS="example.org")
     assert result.returncode != 0
@@ -124,6 +80,7 @@ def test_check_deploy_passes_with_production_settings():
         DEBUG="false",
         SECRET_KEY="k" * 30 + "-production-secret-for-this-test-0123456789",
         ALLOWED_HOSTS="archive.example.org",
+        USE_EMBEDDED_DATABASE="true",
     )
     assert result.returncode == 0, result.stderr
 
@@ -132,7 +89,13 @@ def test_the_web_server_keeps_the_loaded_project_out_of_garbage_collections():
     # A full collection walked every module, class and app-registry object of the worker
     # (21-27 ms at 1,000,000 articles, on whichever request triggered it).
     code = "import gc, newsarchive.wsgi\nprint(gc.get_freeze_count(), len(gc.get_objects()))\n"
-    env = {**os.environ, "DEBUG": "false", "SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "a.example"}
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": "x" * 60,
+        "ALLOWED_HOSTS": "a.example",
+        "USE_EMBEDDED_DATABASE": "true",
+    }
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
@@ -144,35 +107,6 @@ def test_the_web_server_keeps_the_loaded_project_out_of_garbage_collections():
 def test_migrations_are_committed():
     result = run_manage("makemigrations", "--check", "--dry-run")
     assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_the_migration_installs_the_trigger_search_py_defines():
-    from articles.search import filter_terms_sql, vector_trigger_sql
-
-    migration = next((ROOT / "articles" / "migrations").glob("0008_*.py")).read_text()
-    assert vector_trigger_sql().strip() in migration
-    assert filter_terms_sql().strip() in migration
-
-
-@pytest.mark.django_db
-def test_hiding_an_article_does_not_recompute_its_vectors_but_an_edit_does():
-    article = make_article("Quiet title", "Calm words.")
-    type(article).objects.filter(pk=article.pk).update(is_hidden=True)
-    with connection.cursor() as cursor:
-        # A plain UPDATE of another column parses nothing: a sentinel vector survives it...
-        cursor.execute(
-            "UPDATE articles_article SET search_vector = 'sentinel' WHERE id = %s", [article.pk]
-        )
-        cursor.execute("UPDATE articles_article SET is_hidden = false WHERE id = %s", [article.pk])
-        cursor.execute("SELECT search_vector FROM articles_article WHERE id = %s", [article.pk])
-        assert cursor.fetchone()[0] == "'sentinel'"
-    # ...while saving an edit recomputes both vectors.
-    article.body = "Thunderous words."
-    article.save()
-    assert type(article).objects.filter(pk=article.pk, search_vector="thunderous").exists()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT rank_vector::text FROM articles_article WHERE id = %s", [article.pk])
-        assert "'thunder':3B" in cursor.fetchone()[0]
 
 
 def test_healthz_answers_503_when_the_embedded_server_cannot_start(tmp_path):

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from articles import merge
 from articles.models import Article
+from articles.search import SearchRequest, search
 from tests.factories import make_article, make_source, make_staff, make_tag
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +90,7 @@ def test_bulk_actions_show_up_in_each_articles_history(client, editor):
     assert re.search(r"<strong>Is hidden:</strong>\s*False\s*&nbsp;&rarr;&nbsp;&nbsp;True", html)
 
 
-def test_restoring_a_version_brings_back_its_fields_and_its_tags(client, editor):
+def test_restoring_a_version_brings_back_its_fields_and_its_tags(client, editor, index_articles):
     old_source, new_source = make_source("Old Source"), make_source("New Source")
     politics, economy = make_tag("Politics"), make_tag("Economy")
     article = make_article("Original title", "Original body.", source=old_source, tags=[politics])
@@ -129,7 +130,8 @@ def test_restoring_a_version_brings_back_its_fields_and_its_tags(client, editor)
     assert [t.tag_id for t in latest.tags.all()] == [politics.pk]
     # One entry for the edit, one for the restore: no stray entries from the tag changes.
     assert len(entries(article)) == count_before + 2
-    assert list(Article.objects.search("original")) == [article]
+    index_articles()
+    assert search(SearchRequest(q="original")).ids == [article.pk]
 
 
 def test_the_history_of_an_article_whose_old_tag_was_merged_away_still_renders(client, editor):

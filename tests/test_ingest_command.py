@@ -6,10 +6,12 @@ import gzip
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -44,12 +46,15 @@ def ingest(*args: str) -> tuple[int, str, str]:
 
 
 def db_env() -> dict[str, str]:
-    """Environment that points a child process at this test's database."""
+    """Environment that points a child process at this test's database and search index."""
+    from django.conf import settings
+
     name = connection.settings_dict["NAME"]
     url = os.environ.get("DATABASE_URL")
+    index = {"SEARCH_INDEX_DIR": str(settings.SEARCH_INDEX_DIR)}
     if url:
-        return {"DATABASE_URL": urlunsplit(urlsplit(url)._replace(path=f"/{name}"))}
-    return {"EMBEDDED_DATABASE_NAME": name}
+        return {"DATABASE_URL": urlunsplit(urlsplit(url)._replace(path=f"/{name}")), **index}
+    return {"EMBEDDED_DATABASE_NAME": name, **index}
 
 
 def manage_cmd(*args: str) -> list[str]:
@@ -323,7 +328,7 @@ def test_bad_files_are_reported_by_path_and_line_and_the_good_ones_kept(tmp_path
     assert "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
     assert f"{folder}/news.jsonl:2: invalid JSON: Expecting value (column 11)" in lines
-    assert f"{folder}/empty.txt: empty file" in lines
+    assert f"{folder}/empty.txt: skipped: empty file" in lines
     assert any(line.startswith(f"{folder}/blank.txt: ") for line in lines)
     assert any(line.startswith(f"{folder}/photo.txt: binary") for line in lines)
     assert any(line.startswith(f"{folder}/cut.jsonl.gz") for line in lines)
@@ -336,14 +341,18 @@ def test_bad_files_are_reported_by_path_and_line_and_the_good_ones_kept(tmp_path
         "Zipped",
     ]
     run = ImportRun.objects.get()
-    assert (run.status, run.created, run.failed) == ("finished", 4, 6)
+    # The empty and the blank file are skipped (no text), not failed.
+    assert (run.status, run.created, run.failed) == ("finished", 4, 4)
     assert {
         "path": f"{folder}/news.jsonl",
         "line": 2,
         "message": "invalid JSON: Expecting value (column 11)",
+        "kind": "error",
+        "code": "",
     } in run.errors
-    assert "created 4, duplicates 0, failed 6" in result.stdout
-    assert "6 records failed" in result.stderr
+    assert "created 4, duplicates 0, failed 4" in result.stdout
+    assert "2 skipped (2 no-text)" in result.stdout
+    assert "4 records failed" in result.stderr
 
 
 def test_duplicates_by_url_and_content_across_files_are_counted_and_skipped(tmp_path):
@@ -459,6 +468,59 @@ def test_two_overlapping_imports_at_once_store_each_article_once(tmp_path):
     assert sum(d for _, d in counts) == 1500
 
 
+def test_tag_from_folder_tags_by_folder_also_inside_archives(tmp_path):
+    dump = tmp_path / "dump"
+    (dump / "sport").mkdir(parents=True)
+    (dump / "sport" / "001.txt").write_text("Cup final tonight\n\nThe final is tonight.\n")
+    with zipfile.ZipFile(dump / "more.zip", "w") as archive:
+        archive.writestr("tech/002.txt", "New phone out\n\nA new phone is out.\n")
+        archive.writestr("003.txt", "Loose story\n\nA story at the archive's root.\n")
+    code, _out, err = ingest(str(dump), "--tag-from-folder")
+    assert code == 0, err
+    tags = {a.title: sorted(a.tags.values_list("name", flat=True)) for a in Article.objects.all()}
+    assert tags == {
+        "Cup final tonight": ["sport"],
+        "New phone out": ["tech"],
+        "Loose story": ["dump"],  # the folder holding the archive
+    }
+    assert ImportRun.objects.get().options["tag_from_folder"] is True
+
+
+def test_date_order_option_and_the_report_of_kinds(tmp_path):
+    dump = tmp_path / "d.jsonl"
+    rows = [
+        {"title": "One", "body": "First body.", "date": "04-06-2019"},
+        {"title": "Two", "body": "Second body.", "date": "01-02-2019", "url": "javascript:x()"},
+        {"title": "Three", "body": "", "date": "03-04-2019"},
+        {"title": "Four", "body": "Fourth body.", "date": "1750-01-01"},
+    ]
+    dump.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    code, out, err = ingest(str(dump), "--date-order", "mdy")
+    assert code == 0, err
+    dates = dict(Article.objects.values_list("title", "published_at"))
+    assert dates["One"] == datetime(2019, 4, 6, tzinfo=UTC)
+    assert dates["Two"] == datetime(2019, 1, 2, tzinfo=UTC)
+    assert dates["Four"] is None
+    assert "failed 0" in out
+    assert "3 warnings (1 date-order, 1 date-out-of-range, 1 url-dropped)" in out
+    assert "1 skipped (1 no-text)" in out
+    assert f"{dump}:1: warning: dates in 'date' read month first (--date-order mdy)" in err
+    run = ImportRun.objects.get()
+    assert run.options["date_order"] == "mdy"
+    assert {(e["kind"], e["code"]) for e in run.errors} == {
+        ("warning", "date-order"),
+        ("warning", "url-dropped"),
+        ("warning", "date-out-of-range"),
+        ("skipped", "no-text"),
+    }
+
+
+def test_an_unknown_date_order_is_a_usage_error(tmp_path):
+    result = manage("ingest", str(tmp_path), "--date-order", "ymd")
+    assert result.returncode == 2
+    assert "invalid choice: 'ymd'" in result.stderr
+
+
 # -- the real corpora (present on developer machines only) -------------------------------------
 
 
@@ -483,10 +545,14 @@ def test_newsplease_output_with_empty_and_damaged_files(corpora):
     code, _out, err = ingest(str(corpora / "newsplease"))
     assert code == 1
     lines = err.splitlines()
-    empty = [line for line in lines if line.endswith(": empty file")]
+    empty = [line for line in lines if line.endswith(": skipped: empty file")]
     assert len(empty) == 2 and all("news_cluster/data_raw/" in line for line in empty)
     run = ImportRun.objects.get()
-    assert run.failed == len([line for line in lines if line.startswith(str(corpora))])
+    failed = [line for line in lines if not re.search(r": (warning|skipped): ", line)]
+    assert run.failed == len([line for line in failed if line.startswith(str(corpora))]) == 1
+    assert "sampling.json:1: not an article" in failed[0]
+    # Crawl records without text are skipped, junk authors dropped, each counted by code.
+    assert "skipped (" in _out and "no-text" in _out and "author-dropped" in _out
     # About 570 distinct articles across 1,100 files: the same article in several folders.
     assert 450 <= run.created <= 650
     assert run.duplicates >= 400

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import collections
+import hashlib
+import json
+import re
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from articles.ingest.outlets import outlet_key
 from tests.factories import parse_errors, parse_paths, parsed_articles
 
 pytestmark = pytest.mark.corpora
@@ -84,14 +89,97 @@ def test_saudinewsnet_zip_is_streamed_arabic_with_extraction_dates(corpora: Path
     assert len(found) + len(parse_errors(records)) == 2972  # every array item accounted for
     assert len(found) > 2800
     assert all(a.origin == f"{path}!2015-07-21.json" and a.line for a in found)
-    assert all(m.message == "no body text" for m in parse_errors(records))
+    assert all(
+        (m.message, m.kind, m.code) == ("no body text", "skipped", "no-text")
+        for m in parse_errors(records)
+    )
     languages = collections.Counter(a.language for a in found)
     assert languages["ar"] > len(found) * 0.98
     first = found[0]
     assert first.source == "aawsat"
     assert first.title.startswith("بريطانيا: أربعة محاور")
-    assert first.published_at == datetime(2015, 7, 21, 2, 51, 32, tzinfo=UTC)
+    # date_extracted is when the crawler fetched the page, not when it was published.
+    assert first.captured_at == datetime(2015, 7, 21, 2, 51, 32, tzinfo=UTC)
+    assert all(a.published_at is None and a.captured_at for a in found)
     assert first.url.startswith("http://aawsat.com/home/article/410826/")
     assert first.authors == ("لندن: رنيم حنوش",)
     # Bodies that start with whitespace in the dump start with text here.
     assert all(a.body == a.body.strip() for a in found)
+
+
+# -- faithful text, every article once, one key per outlet ---------------------------------------
+
+RESIDUE = re.compile(r"&[a-z]+;|&#\d+;|Ã.")
+
+
+def _residue(articles) -> list[str]:
+    return [a.origin for a in articles if RESIDUE.search(a.title) or RESIDUE.search(a.body)]
+
+
+def test_bbc_every_file_once_tagged_by_its_folder_with_no_residue(corpora: Path):
+    found = parsed_articles(parse_paths(corpora / "bbc", tag_from_folder=True))
+    assert len(found) == len({a.origin for a in found}) == 2225
+    assert {a.tags for a in found} == {
+        (c,) for c in ("business", "entertainment", "politics", "sport", "tech")
+    }
+    assert all(a.tags == (Path(a.origin).parent.name,) for a in found)
+    # The 98 pairs of byte-identical files give 98 pairs of identical articles.
+    by_bytes = collections.defaultdict(list)
+    for path in (corpora / "bbc").rglob("*.txt"):
+        if path.parent != corpora / "bbc":
+            by_bytes[hashlib.sha256(path.read_bytes()).hexdigest()].append(str(path))
+    pairs = [paths for paths in by_bytes.values() if len(paths) == 2]
+    assert len(pairs) == 98
+    by_origin = {a.origin: (a.title, a.body) for a in found}
+    assert all(by_origin[a] == by_origin[b] for a, b in pairs)
+    assert _residue(found) == []
+
+
+def test_newsplease_distinct_articles_and_one_outlet_key_per_outlet(corpora: Path):
+    records = parse_paths(corpora / "newsplease")
+    found = parsed_articles(records)
+    distinct = {a.canonical_url or a.origin for a in found}
+    assert 450 <= len(distinct) <= 650  # about 570 in 1,100 files
+    assert _residue(found) == []
+    # The raw records' outlet names (source_domain, or publisher short names) each get one
+    # key, the key their URLs give.
+    keys: dict[str, set[str | None]] = collections.defaultdict(set)
+    for path in (corpora / "newsplease").rglob("*.json"):
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            continue
+        if not isinstance(record, dict):
+            continue
+        name = record.get("source_domain") or record.get("publisher")
+        if name and record.get("url"):
+            keys[name].add(outlet_key(name))
+            keys[name].add(outlet_key(url=record["url"]))
+    assert len(keys) > 100
+    assert {name: k for name, k in keys.items() if len(k) != 1 or None in k} == {}
+    assert keys["dailymail"] == keys["www.dailymail.co.uk"] == {"dailymail"}
+    assert keys["nytimes"] == keys["www.nytimes.com"] == {"nytimes"}
+    assert keys["bbc"] == keys["www.bbc.com"] == {"bbc"}
+    assert all(a.outlet_key for a in found if a.url)
+
+
+def test_saudinewsnet_every_record_once_with_no_residue(corpora: Path):
+    days = sorted((corpora / "saudinewsnet").glob("*.zip"))
+    assert len(days) == 9
+    records = parse_paths(*days)
+    found = parsed_articles(records)
+    skipped = [r for r in parse_errors(records) if r.kind == "skipped"]
+    assert {r.code for r in skipped} <= {"no-text"}
+    assert [r for r in parse_errors(records) if r.kind == "error"] == []
+    total = 0
+    for day in days:
+        with zipfile.ZipFile(day) as archive:
+            for name in archive.namelist():
+                total += len(json.loads(archive.read(name)))
+    assert len(found) + len(skipped) == total
+    assert 15_000 <= len(found) <= 17_000  # 16,111 with text, of about 17,000 records
+    assert len({(a.origin, a.line) for a in found}) == len(found)
+    assert _residue(found) == []
+    # Before repair, 178 titles carried '&quot;'; now they hold the quotation marks.
+    assert sum('"' in a.title for a in found) >= 178
+    assert all(a.published_at is None and a.captured_at for a in found)

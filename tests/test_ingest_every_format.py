@@ -48,11 +48,15 @@ def test_a_folder_of_every_format_stores_the_right_articles(tmp_path):
     with pytest.raises(CommandError) as raised:
         call_command("ingest", str(tmp_path), stdout=out, stderr=err)
     assert raised.value.returncode == 1
-    assert "created 7, duplicates 0, failed 6" in out.getvalue()
+    assert (
+        "created 7, duplicates 0, failed 4" in out.getvalue()
+        and "; 1 warning (1 not-html); 2 skipped (2 no-text)" in out.getvalue()
+    )
     assert sorted(line.removeprefix(f"{tmp_path}/") for line in err.getvalue().splitlines()) == [
-        "gazette.rss#2: entry 'Ferry timetable changes' has no text "
+        "crawl.warc.gz: warning: non-HTML responses skipped: 1 (image/png 1)",
+        "gazette.rss#2: skipped: entry 'Ferry timetable changes' has no text "
         "(the feed carries only titles and links)",
-        "reut2-000.sgm#NEWID=2:24: no BODY: the story is a headline only",
+        "reut2-000.sgm#NEWID=2:24: skipped: no BODY: the story is a headline only",
         "sitemap.xml: XML is not an RSS or Atom feed (not an article dump)",
         "slides.pdf: unsupported file type .pdf (not an article dump)",
         "z-binary.txt: binary file, not text",
@@ -90,4 +94,14 @@ def test_a_folder_of_every_format_stores_the_right_articles(tmp_path):
         ("Le pont rouvre après deux ans", None, None, bridge, []),
     ]  # fmt: skip
     assert stored == sorted(expected, key=repr)
-    assert ImportRun.objects.get().failed == 6
+    run = ImportRun.objects.get()
+    assert run.failed == 4
+    assert sorted((e["kind"], e["code"]) for e in run.errors) == [
+        ("error", "binary"),
+        ("error", "unreadable"),
+        ("error", "unsupported"),
+        ("error", "unsupported"),
+        ("skipped", "no-text"),
+        ("skipped", "no-text"),
+        ("warning", "not-html"),
+    ]

@@ -67,9 +67,13 @@ def test_each_rss_entry_with_text_is_an_article(tmp_path):
 
 def test_an_entry_without_full_text_is_reported(tmp_path):
     records = parse_dump(tmp_path, "gazette.rss", RSS)
-    assert [str(e) for e in parse_errors(records)] == [
-        f"{tmp_path / 'gazette.rss'}#2: entry 'Ferry timetable changes' has no text "
-        "(the feed carries only titles and links)"
+    assert [(str(e), e.kind, e.code) for e in parse_errors(records)] == [
+        (
+            f"{tmp_path / 'gazette.rss'}#2: entry 'Ferry timetable changes' has no text "
+            "(the feed carries only titles and links)",
+            "skipped",
+            "no-text",
+        )
     ]
 
 
@@ -89,8 +93,11 @@ def test_an_atom_feed_found_by_its_content(tmp_path):
 def test_an_xml_feed_is_read_and_other_xml_is_refused(tmp_path):
     assert only_article(parse_dump(tmp_path, "feed.xml", ATOM)).title == "Le pont rouvre"
     sitemap = '<?xml version="1.0"?>\n<urlset><url><loc>https://a.example/</loc></url></urlset>\n'
-    assert [str(e) for e in parse_dump(tmp_path, "sitemap.xml", sitemap)] == [
-        f"{tmp_path / 'sitemap.xml'}: XML is not an RSS or Atom feed (not an article dump)"
+    assert [(str(e), e.code) for e in parse_dump(tmp_path, "sitemap.xml", sitemap)] == [
+        (
+            f"{tmp_path / 'sitemap.xml'}: XML is not an RSS or Atom feed (not an article dump)",
+            "unsupported",
+        )
     ]
 
 

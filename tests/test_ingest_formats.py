@@ -135,7 +135,9 @@ def test_an_unreadable_date_is_a_warning_not_an_error(tmp_path):
     record = {"title": "T", "body": "B", "date": "sometime soon"}
     article = only_article(parse_dump(tmp_path, "r.json", json.dumps(record)))
     assert article.published_at is None
-    assert article.warnings == ("unrecognised date 'sometime soon' ignored",)
+    [warning] = article.warnings
+    assert (warning.kind, warning.code) == ("warning", "date-unreadable")
+    assert warning.message == "unrecognised date 'sometime soon' ignored"
 
 
 def test_a_json_array_streams_items_with_their_line_numbers(tmp_path):

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from articles.ingest import pool, webpage
+from articles.ingest import limits, pool, webpage
 from tests.factories import (
     NEWS_PARAGRAPHS,
     news_page,
@@ -63,9 +63,13 @@ def test_the_headline_is_the_one_the_page_shows_not_the_title_for_search_engines
 
 def test_a_page_of_navigation_only_is_skipped_with_a_reason(tmp_path):
     records = parse_dump(tmp_path, "sections.html", NAVIGATION_ONLY)
-    assert [str(error) for error in records] == [
-        f"{tmp_path / 'sections.html'}: no article text found in the page "
-        "(only navigation or boilerplate)"
+    assert [(str(error), error.kind, error.code) for error in records] == [
+        (
+            f"{tmp_path / 'sections.html'}: no article text found in the page "
+            "(only navigation or boilerplate)",
+            "skipped",
+            "only-boilerplate",
+        )
     ]
 
 
@@ -127,10 +131,12 @@ def test_the_source_option_wins_over_the_site_name(tmp_path):
 
 
 def test_a_page_too_large_is_skipped(tmp_path, monkeypatch):
-    monkeypatch.setattr(webpage, "MAX_PAGE", 1 << 20)
+    monkeypatch.setattr(limits, "MAX_PAGE", 1 << 20)
     huge = news_page().replace("</body>", "<p>" + "word " * 300_000 + "</p></body>")
     records = parse_dump(tmp_path, "huge.html", huge)
-    assert [e.message for e in parse_errors(records)] == ["page larger than 1 MB skipped"]
+    assert [(e.message, e.code) for e in parse_errors(records)] == [
+        ("page over the limit of 1 MB: not read", "too-large")
+    ]
     assert parsed_articles(records) == []
 
 

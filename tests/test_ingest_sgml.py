@@ -61,8 +61,12 @@ def test_each_reuters_element_is_an_article(tmp_path):
 
 def test_a_story_without_body_is_reported(tmp_path):
     records = parse_dump(tmp_path, "reut2-000.sgm", SGML)
-    assert [str(e) for e in parse_errors(records)] == [
-        f"{tmp_path / 'reut2-000.sgm'}#NEWID=2:24: no BODY: the story is a headline only"
+    assert [(str(e), e.kind, e.code) for e in parse_errors(records)] == [
+        (
+            f"{tmp_path / 'reut2-000.sgm'}#NEWID=2:24: no BODY: the story is a headline only",
+            "skipped",
+            "no-text",
+        )
     ]
 
 

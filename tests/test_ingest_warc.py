@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 from datetime import UTC, datetime
 
-from articles.ingest import structured, warc
+from articles.ingest import limits
 from tests.factories import (
     NEWS_PARAGRAPHS,
     news_page,
@@ -34,14 +34,19 @@ def test_each_html_page_of_a_crawl_is_an_article_with_its_url_and_capture_date(t
         ],
         gzip=True,
     )
-    article = only_article(parse_dump(tmp_path, "crawl.warc.gz", data))
+    article, note = parse_dump(tmp_path, "crawl.warc.gz", data)
     assert article.title == "Harbour bridge reopens after two years of repairs"
     assert article.body == "\n\n".join(NEWS_PARAGRAPHS)
     assert article.url == BRIDGE
     assert article.captured_at == CAPTURED
     assert article.published_at == datetime(2021, 3, 4, 8, 30, tzinfo=UTC)
     assert article.origin == f"{tmp_path / 'crawl.warc.gz'}!{BRIDGE}"
-    assert article.warnings == (
+    assert article.warnings == ()
+    # What the crawl held besides pages: one warning at its end, counted by its code.
+    assert (note.origin, note.kind, note.code, note.message) == (
+        str(tmp_path / "crawl.warc.gz"),
+        "warning",
+        "not-html",
         "non-HTML responses skipped: 3 (image/png 1, application/javascript 1, HTTP 404 1)",
     )
 
@@ -68,8 +73,11 @@ def test_a_truncated_warc_keeps_the_pages_before_the_cut(tmp_path):
     )
     records = parse_dump(tmp_path, "cut.warc", data[:-800])
     assert [a.title for a in parsed_articles(records)] == ["Bridge story 0"]
-    assert [str(e) for e in parse_errors(records)] == [
-        f"{tmp_path / 'cut.warc'}!{BRIDGE}/1: record cut short (the WARC file ends inside it)"
+    assert [(str(e), e.code) for e in parse_errors(records)] == [
+        (
+            f"{tmp_path / 'cut.warc'}!{BRIDGE}/1: record cut short (the WARC file ends inside it)",
+            "damaged",
+        )
     ]
 
 
@@ -80,29 +88,37 @@ def test_a_truncated_warc_gz_keeps_the_pages_before_the_cut(tmp_path):
     )
     records = parse_dump(tmp_path, "cut.warc.gz", data[:-300])
     assert [a.title for a in parsed_articles(records)] == ["Bridge story 0"]
-    assert [str(e) for e in parse_errors(records)] == [
-        f"{tmp_path / 'cut.warc.gz'}!{BRIDGE}/1: record cut short (the WARC file ends inside it)"
-    ]
+    # Decompressed like any .gz: the damage is named once, not the cut record it explains.
+    [error] = parse_errors(records)
+    assert (error.origin, error.code) == (str(tmp_path / "cut.warc.gz"), "damaged")
+    assert error.message.startswith("truncated gzip data: the file ends at byte ")
 
 
 def test_a_warc_gz_that_is_not_a_warc_is_one_line_and_no_article(tmp_path):
     records = parse_dump(tmp_path, "crawl.warc.gz", gzip.compress(b"just some text\n" * 50))
-    assert [str(e) for e in records] == [
-        f"{tmp_path / 'crawl.warc.gz'}: not a readable WARC file: "
-        "Unknown archive format, first line: ['just', 'some', 'text']"
+    assert [(str(e), e.code) for e in records] == [
+        (
+            f"{tmp_path / 'crawl.warc.gz'}: not a readable WARC file: "
+            "Unknown archive format, first line: ['just', 'some', 'text']",
+            "unreadable",
+        )
     ]
 
 
 def test_a_crawl_without_html_pages_says_what_it_held(tmp_path):
     data = warc_bytes([("https://gazette.example.com/a.css", "200 OK", "text/css", b"p{}")])
     records = parse_dump(tmp_path, "assets.warc", data)
-    assert [e.message for e in records] == [
-        "no HTML pages (HTTP 200, text/html) found: non-HTML responses skipped: 1 (text/css 1)"
+    assert [(e.message, e.kind, e.code) for e in records] == [
+        (
+            "no HTML pages (HTTP 200, text/html) found: non-HTML responses skipped: 1 (text/css 1)",
+            "error",
+            "no-articles",
+        )
     ]
 
 
 def test_a_page_over_the_size_cap_is_skipped_and_the_crawl_goes_on(tmp_path, monkeypatch):
-    monkeypatch.setattr(warc, "MAX_PAGE", 1 << 20)
+    monkeypatch.setattr(limits, "MAX_PAGE", 1 << 20)
     huge = news_page("Huge").replace("</body>", "<p>" + "word " * 300_000 + "</p></body>")
     data = warc_bytes(
         [
@@ -111,15 +127,17 @@ def test_a_page_over_the_size_cap_is_skipped_and_the_crawl_goes_on(tmp_path, mon
         ]
     )
     records = parse_dump(tmp_path, "big.warc", data)
-    assert [str(r) if not hasattr(r, "title") else r.title for r in records] == [
-        f"{tmp_path / 'big.warc'}!{BRIDGE}/huge: page larger than 1 MB skipped",
+    assert [(str(r), r.code) if not hasattr(r, "title") else r.title for r in records] == [
+        (
+            f"{tmp_path / 'big.warc'}!{BRIDGE}/huge: page over the limit of 1 MB: not read",
+            "too-large",
+        ),
         "The next story",
     ]
 
 
-def test_errors_after_the_last_page_keep_their_order_and_bounded_memory(tmp_path, monkeypatch):
-    monkeypatch.setattr(structured, "MAX_HELD", 1)
-    monkeypatch.setattr(warc, "MAX_PAGE", 1 << 20)
+def test_errors_after_the_last_page_keep_their_order(tmp_path, monkeypatch):
+    monkeypatch.setattr(limits, "MAX_PAGE", 1 << 20)
     huge = news_page("Huge").replace("</body>", "<p>" + "word " * 300_000 + "</p></body>")
     data = warc_bytes(
         [(f"{BRIDGE}/first", "200 OK", "text/html", page("The first story"))]

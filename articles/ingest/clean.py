@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .encoding import SEPARATORS
+
 MAX_TITLE = 300  # a longer first line is a paragraph, not a title
 TITLE_FROM_TEXT = 160  # how much of such a paragraph becomes the title
 
@@ -189,8 +191,17 @@ def _is_hard_wrapped(block: list[str]) -> bool:
     return open_ended * 2 >= len(body)
 
 
+def _has_separators(text: str) -> bool:
+    # Substring searches are fast C; a regex scan of a long body is not.
+    if text.isascii():
+        return "\x0b" in text or "\x0c" in text
+    return any(ch in text for ch in "\x0b\x0c\x85\u2028\u2029")
+
+
 def clean_body(text: str) -> str:
     """The article text with boilerplate removed and paragraphs separated by one blank line."""
+    if _has_separators(text):
+        text = SEPARATORS.sub("\n", text)
     lines = [normalise_line(line) for line in text.split("\n")]
     if "Embed x Share" in text:
         lines = [_WIDGET_PREFIX.sub("", line) for line in lines]

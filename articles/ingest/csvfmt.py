@@ -5,12 +5,39 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 
+from . import limits
 from .encoding import TextSource
 from .fields import Draft, draft_from_mapping, field_kind
 from .records import RecordError
 
-# Article bodies are far longer than the csv module's default 128 KB field limit.
-csv.field_size_limit(2**31 - 1)
+# Article bodies are longer than the csv module's default 128 KB field limit; an unclosed
+# quote must still end at a limit, not swallow the rest of a file into one field.
+csv.field_size_limit(limits.MAX_CSV_FIELD)
+
+
+class _RecordTooLarge(Exception):
+    pass
+
+
+class _Lines:
+    """The stream's lines for the csv reader, refusing a record over MAX_CSV_RECORD."""
+
+    def __init__(self, stream: TextSource) -> None:
+        self.stream = stream
+        self.chars = 0  # of the record being read
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        line = self.stream.readline(limits.MAX_CSV_RECORD + 1)
+        if not line:
+            raise StopIteration
+        self.chars += len(line)
+        if self.chars > limits.MAX_CSV_RECORD:
+            raise _RecordTooLarge
+        return line
+
 
 DELIMITERS = ",;\t|"
 
@@ -38,11 +65,14 @@ def iter_csv(
     stream: TextSource, origin: str, *, delimiter: str | None = None
 ) -> Iterator[Draft | RecordError]:
     """One article per row; a row that does not fit the header is reported with its line."""
-    header_line = stream.readline()
+    header_line = stream.readline(limits.MAX_CSV_RECORD)
     consumed = 1
     while header_line and not header_line.strip():
-        header_line = stream.readline()
+        header_line = stream.readline(limits.MAX_CSV_RECORD)
         consumed += 1
+    if len(header_line) >= limits.MAX_CSV_RECORD:
+        yield RecordError(origin, "CSV header row over the limit", consumed, code="too-large")
+        return
     if not header_line:
         yield RecordError(origin, "empty CSV file (no header row)")
         return
@@ -55,10 +85,12 @@ def iter_csv(
             origin, f"CSV header has no title or body column (columns: {shown})", consumed
         )
         return
-    reader = csv.reader(stream, delimiter=delimiter)
+    lines = _Lines(stream)
+    reader = csv.reader(lines, delimiter=delimiter)
     previous_end = consumed
     try:
         for row in reader:
+            lines.chars = 0
             start = previous_end + 1
             previous_end = reader.line_num + consumed
             if not any(cell.strip() for cell in row):
@@ -69,5 +101,21 @@ def iter_csv(
                 )
                 continue
             yield draft_from_mapping(dict(zip(header, row, strict=False)), origin, start)
+    except _RecordTooLarge:
+        yield RecordError(
+            origin,
+            f"CSV record over the limit of {limits.MAX_CSV_RECORD >> 20} MB (an unclosed quote?): "
+            "the rest of the file is not read",
+            previous_end + 1,
+            code="too-large",
+        )
     except csv.Error as error:
-        yield RecordError(origin, f"invalid CSV: {error}", previous_end + 1)
+        too_large = "field larger than field limit" in str(error)
+        message = (
+            f"CSV field over the limit of {limits.MAX_CSV_FIELD >> 20} MB (an unclosed quote?): "
+            "the rest of the file is not read"
+            if too_large
+            else f"invalid CSV: {error}"
+        )
+        code = "too-large" if too_large else ""
+        yield RecordError(origin, message, previous_end + 1, code=code)

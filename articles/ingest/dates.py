@@ -17,7 +17,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dateutil.relativedelta import relativedelta
 
 MIN_YEAR = 1800
-MAX_YEAR = 2200
+# Dates after the end of next year are typos or placeholders (9999-12-31), not publication dates.
+MAX_YEARS_AHEAD = 1
+# Epoch numbers from this on are milliseconds (2001-09-09 in milliseconds); below it,
+# seconds. 253402300800 (year 10000 in seconds) is then out of range, not 1978 in ms.
+EPOCH_MILLISECONDS_FROM = 10**12
+# The two orders of numeric dates: day first (14/06/2017) and month first (06/14/2017).
+ORDERS = ("dmy", "mdy")
 
 MONTHS = {
     "jan": 1,
@@ -128,9 +134,16 @@ _YEAR = r"(?P<year>\d{4})"
 _SEP = r"(?:\s*(?:,|\bat\b|-|\u2013|\u2014|\|)\s*|\s+)"
 _MONTH_FIRST = re.compile(rf"^{_MONTH}\s+{_DAY},?\s+{_YEAR}(?:{_SEP}(?P<rest>.+))?$", re.I)
 _DAY_FIRST = re.compile(rf"^{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}(?:{_SEP}(?P<rest>.+))?$", re.I)
+# asctime, as old Usenet and mail headers write it: "Apr  2 21:07:57 1993" (weekday removed).
+_ASCTIME = re.compile(
+    rf"^{_MONTH}\s+{_DAY}\s+(?P<time>\d{{1,2}}:\d{{2}}(?::\d{{2}})?)\s+{_YEAR}"
+    r"(?:\s+(?P<tz>[A-Za-z]{1,5}|[+-]\d{4}))?$",
+    re.I,
+)
 _NUMERIC = re.compile(
     r"^(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-](?P<year>\d{4}|\d{2})(?:[T\s,]+(?P<rest>.+))?$"
 )
+_NUMERIC_ANYWHERE = re.compile(r"(?<!\d)\d{1,2}[/.\-]\d{1,2}[/.\-]\d")
 _YMD_SLASH = re.compile(
     r"^(?P<year>\d{4})[/.](?P<month>\d{1,2})[/.](?P<day>\d{1,2})(?:[T\s,]+(?P<rest>.+))?$"
 )
@@ -165,15 +178,33 @@ _WORD = re.compile(r"[^\W\d_]+(?:\.[^\W\d_]+)*\.?", re.UNICODE)
 
 
 class DateContext:
-    """What relative and zone-less dates need: the reference time and the default zone."""
+    """What relative and zone-less dates need: the reference time, the default zone, and
+    the order of ambiguous numeric dates (dmy or mdy)."""
 
-    __slots__ = ("reference", "tz")
+    __slots__ = ("max_year", "order", "reference", "tz")
 
-    def __init__(self, reference: datetime, tz: tzinfo) -> None:
+    def __init__(self, reference: datetime, tz: tzinfo, order: str = "dmy") -> None:
         if reference.tzinfo is None:
             reference = reference.replace(tzinfo=tz)
         self.reference = reference
         self.tz = tz
+        self.order = order
+        self.max_year = max_year()  # once per file, not per date
+
+    def with_order(self, order: str) -> DateContext:
+        return self if order == self.order else DateContext(self.reference, self.tz, order)
+
+
+class OutOfRange(Exception):
+    """A well-formed date outside the years a news article can have (1800 to next year)."""
+
+    def __init__(self, value: datetime) -> None:
+        super().__init__(value.isoformat())
+        self.value = value
+
+
+def max_year() -> int:
+    return date.today().year + MAX_YEARS_AHEAD
 
 
 @lru_cache(maxsize=64)
@@ -188,10 +219,11 @@ def get_zone(name: str) -> tzinfo:
 
 
 def _finish(value: datetime, ctx: DateContext) -> datetime | None:
+    """`value` in UTC; raises OutOfRange for a year outside MIN_YEAR to next year."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=ctx.tz)
-    if not MIN_YEAR <= value.year <= MAX_YEAR:
-        return None
+    if not MIN_YEAR <= value.year <= ctx.max_year:
+        raise OutOfRange(value)
     try:
         return value.astimezone(UTC)
     except (OverflowError, ValueError):
@@ -366,13 +398,45 @@ def _absolute(text: str, ctx: DateContext, *, time_first: bool = True) -> dateti
             match.group("rest"),
             ctx,
         )
+    match = _ASCTIME.match(text)
+    if match:
+        month = MONTHS.get(match.group("month").lower())
+        if month is None:
+            return None
+        rest = match.group("time") + (" " + match.group("tz") if match.group("tz") else "")
+        return _build(int(match.group("year")), month, int(match.group("day")), rest, ctx)
     match = _NUMERIC.match(text)
     if match:
         a, b = int(match.group("a")), int(match.group("b"))
-        # Day first, as most of the world writes it, unless that cannot be a date.
-        day, month = (a, b) if b <= 12 else (b, a)
+        # In the dump's order (day first unless told), unless that cannot be a date.
+        if ctx.order == "mdy":
+            month, day = (a, b) if a <= 12 else (b, a)
+        else:
+            day, month = (a, b) if b <= 12 else (b, a)
         return _build(_full_year(match.group("year"), ctx), month, day, match.group("rest"), ctx)
     return None
+
+
+def numeric_order(text: str) -> str | None:
+    """What a numeric date proves about its dump's order.
+
+    'dmy' for 25/12/2018 (cannot be month first), 'mdy' for 12/25/2018, 'either' for
+    04/06/2019, None for anything else (04/04/2019 reads the same both ways).
+    """
+    if not _NUMERIC_ANYWHERE.search(text):
+        return None  # ISO 8601, month names, epochs: most values, cheaply
+    text = strip_prefix(" ".join(text.split()))
+    match = _NUMERIC.match(_WEEKDAY_RE.sub("", text))
+    if not match:
+        return None
+    a, b = int(match.group("a")), int(match.group("b"))
+    if not (1 <= a <= 31 and 1 <= b <= 31) or a == b:
+        return None
+    if a > 12 and b <= 12:
+        return "dmy"
+    if b > 12 and a <= 12:
+        return "mdy"
+    return "either" if a <= 12 and b <= 12 else None
 
 
 def _with_dateparser(text: str, ctx: DateContext) -> datetime | None:
@@ -388,7 +452,7 @@ def _with_dateparser(text: str, ctx: DateContext) -> datetime | None:
                 "TIMEZONE": tz_name,
                 "TO_TIMEZONE": "UTC",
                 "RETURN_AS_TIMEZONE_AWARE": True,
-                "DATE_ORDER": "DMY",
+                "DATE_ORDER": ctx.order.upper(),
                 "PREFER_DATES_FROM": "past",
                 "REQUIRE_PARTS": ["day", "month", "year"],
             },
@@ -405,7 +469,10 @@ def strip_prefix(text: str) -> str:
 
 
 def parse_date(text: str, ctx: DateContext, *, fallback: bool = True) -> datetime | None:
-    """The UTC datetime a date string means, or None; `fallback` allows the slow dateparser."""
+    """The UTC datetime a date string means, or None; `fallback` allows the slow dateparser.
+
+    Raises OutOfRange for a real date outside the years an article can have.
+    """
     text = " ".join(text.split())
     if not text or len(text) > 100:
         return None
@@ -437,11 +504,17 @@ def parse_date_line(line: str, ctx: DateContext) -> datetime | None:
         return None
     # English words only, so the fast paths cover every complete form; dateparser would
     # only add slowness (seconds on first use) and guesses for incomplete dates.
-    return parse_date(line, ctx, fallback=False)
+    try:
+        return parse_date(line, ctx, fallback=False)
+    except OutOfRange:
+        return None  # "June 14, 1750" is text about history, not this article's date
 
 
 def from_value(value: object, ctx: DateContext) -> datetime | None:
-    """A metadata value (string, epoch number, YAML date or datetime) as a UTC datetime."""
+    """A metadata value (string, epoch number, YAML date or datetime) as a UTC datetime.
+
+    None when it is not a date; raises OutOfRange for a date no article can have.
+    """
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, datetime):
@@ -450,12 +523,14 @@ def from_value(value: object, ctx: DateContext) -> datetime | None:
         return _midnight(value, ctx)
     if isinstance(value, int | float):
         seconds = float(value)
-        if seconds > 1e11:  # milliseconds since the epoch
+        if abs(seconds) >= EPOCH_MILLISECONDS_FROM:
             seconds /= 1000
         try:
-            return _finish(datetime.fromtimestamp(seconds, UTC), ctx)
+            moment = datetime.fromtimestamp(seconds, UTC)
         except (OverflowError, OSError, ValueError):
-            return None
+            # Beyond what datetime holds (year 10000 on): a placeholder, not a date.
+            raise OutOfRange(datetime.max.replace(tzinfo=UTC)) from None
+        return _finish(moment, ctx)
     if isinstance(value, str):
         stripped = value.strip()
         if re.fullmatch(r"\d{9,13}(?:\.\d+)?", stripped):

@@ -15,6 +15,8 @@ import re
 from collections.abc import Iterator
 from typing import Protocol
 
+from .repair import repair_text
+
 SAMPLE_SIZE = 64 * 1024
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -221,15 +223,20 @@ def decode(data: bytes) -> str:
     )
 
 
-# C0 and C1 controls except tab and newline, DEL, lone surrogates, noncharacters, BOMs
-# and zero-width spaces: nothing a reader should see or PostgreSQL should store.
-_JUNK = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff\u200b]")
-_SEPARATORS = re.compile("[\x0b\x0c\x85\u2028\u2029]")
+# C0 and C1 controls except tab, newline and the line separators below, DEL, lone
+# surrogates, noncharacters, BOMs and zero-width spaces: nothing a reader should see or
+# PostgreSQL should store.
+_JUNK = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufeff\ufffe\uffff\u200b]")
+# Vertical tab, form feed, NEL, line and paragraph separators: a line break inside a body,
+# a space in a one-line field, never a break between the `Key: value` lines of a header.
+SEPARATORS = re.compile("[\x0b\x0c\x85\u2028\u2029]")
 
 
 def _is_plain(text: str) -> bool:
     # str.isprintable() is fast C; it fails on tabs and line breaks, and on every character
     # we remove (but also on no-break and other Unicode spaces, which are then kept).
+    if text.isprintable():
+        return True  # one-line fields: a title, a date, a URL
     return text.replace("\n", "").replace("\t", "").replace("\r", "").isprintable()
 
 
@@ -239,9 +246,13 @@ def scrub_controls(text: str) -> str:
 
 
 def clean_text(text: str) -> str:
-    """Normalise line endings to \\n and remove NUL and other control characters."""
+    """Normalise line endings to \\n, repair entities and mojibake, remove NUL and other
+    control characters; the SEPARATORS are left for the caller (a body or a one-line field).
+    """
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Before the controls go: mojibake of a Latin-1 reading holds C1 characters ('â\x80\x99').
+    text = repair_text(text)
     if _is_plain(text):
         return text
-    return _JUNK.sub("", _SEPARATORS.sub("\n", text))
+    return _JUNK.sub("", text)

@@ -14,12 +14,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from . import encoding
+from . import encoding, limits
 from .fields import Draft
-from .records import RecordError
+from .records import SKIPPED, RecordError
 from .webpage import fragment_text
 
-MAX_FEED = 64 << 20  # feedparser reads a feed whole
 _FEED_ROOT = re.compile(
     rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*|<\?[^>]*>\s*|<!DOCTYPE[^>]*>\s*)*"
     rb"<(?:[\w-]+:)?(?:rss|feed|RDF)[\s>]",
@@ -75,9 +74,13 @@ def iter_feed(stream: IO[bytes], origin: str) -> Iterator[Draft | RecordError]:
     """One draft per entry with text; an error per entry without, or for the whole feed."""
     import feedparser
 
-    data = stream.read(MAX_FEED + 1)
-    if len(data) > MAX_FEED:
-        yield RecordError(origin, f"feed larger than {MAX_FEED >> 20} MB")
+    data = stream.read(limits.MAX_FEED + 1)
+    if len(data) > limits.MAX_FEED:
+        yield RecordError(
+            origin,
+            f"feed over the limit of {limits.MAX_FEED >> 20} MB: not read",
+            code="too-large",
+        )
         return
     parsed = feedparser.parse(data, sanitize_html=True, resolve_relative_uris=True)
     version = parsed.get("version") or ""
@@ -85,13 +88,13 @@ def iter_feed(stream: IO[bytes], origin: str) -> Iterator[Draft | RecordError]:
     if not version and not entries:
         reason = parsed.get("bozo_exception")
         detail = f": {reason}" if reason else ""
-        yield RecordError(origin, f"not a readable RSS or Atom feed{detail}")
+        yield RecordError(origin, f"not a readable RSS or Atom feed{detail}", code="unreadable")
         return
     feed = parsed.get("feed") or {}
     feed_title = encoding.clean_text(feed.get("title") or "")
     feed_language = feed.get("language") or ""
     if not entries:
-        yield RecordError(origin, "the feed has no entries")
+        yield RecordError(origin, "the feed has no entries", code="no-articles")
         return
     for number, entry in enumerate(entries, start=1):
         where = f"{origin}#{number}"
@@ -100,7 +103,11 @@ def iter_feed(stream: IO[bytes], origin: str) -> Iterator[Draft | RecordError]:
         if not text.strip():
             shown = f" {title[:60]!r}" if title else ""
             yield RecordError(
-                where, f"entry{shown} has no text (the feed carries only titles and links)"
+                where,
+                f"entry{shown} has no text (the feed carries only titles and links)",
+                None,
+                SKIPPED,
+                "no-text",
             )
             continue
         draft = Draft(origin=where, title=title, body=text)

@@ -12,12 +12,13 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from . import limits
 from .encoding import TextSource
 from .fields import ARTICLE_KEYS, Draft, draft_from_mapping, normalise_key
 from .records import RecordError
 
 CHUNK = 1 << 20
-MAX_RECORD = 64 << 20  # one JSON value larger than this is not an article
+MAX_RECORD = limits.MAX_JSON_RECORD  # one JSON value larger than this is not an article
 
 # Wrappers APIs put around lists of articles: {"status": "ok", "articles": [...]}.
 _WRAPPER_KEYS = ("articles", "items", "data", "records", "results", "entries", "posts", "docs")
@@ -86,7 +87,10 @@ class _Buffer:
                 value, end = _decoder.raw_decode(self.text, self.pos)
             except json.JSONDecodeError as error:
                 if len(self.text) - self.pos > MAX_RECORD:
-                    raise _Stop("invalid JSON or a record larger than 64 MB", start_line) from error
+                    raise _Stop(
+                        f"invalid JSON or a record over the limit of {MAX_RECORD >> 20} MB",
+                        start_line,
+                    ) from error
                 if self.more():
                     continue
                 line = self.line_at(error.pos)
@@ -179,8 +183,20 @@ def iter_json(stream: TextSource, origin: str) -> Iterator[Draft | RecordError]:
 
 
 def iter_jsonl(stream: TextSource, origin: str) -> Iterator[Draft | RecordError]:
-    """Articles from JSON Lines: each bad line is reported and skipped."""
-    for number, raw in enumerate(stream, 1):
+    """Articles from JSON Lines: each bad line is reported and skipped.
+
+    A line over limits.MAX_JSON_RECORD characters is reported and passed over without
+    being held in memory.
+    """
+    for number, raw in _bounded_lines(stream, MAX_RECORD):
+        if raw is None:
+            yield RecordError(
+                origin,
+                f"line over the limit of {MAX_RECORD >> 20} MB: not read",
+                number,
+                code="too-large",
+            )
+            continue
         line = raw.strip()
         if not line:
             continue
@@ -193,6 +209,24 @@ def iter_jsonl(stream: TextSource, origin: str) -> Iterator[Draft | RecordError]
             yield RecordError(origin, "JSON nested too deeply", number)
             continue
         yield from drafts_from_value(value, origin, number)
+
+
+def _bounded_lines(stream: TextSource, limit: int) -> Iterator[tuple[int, str | None]]:
+    """(line number, line) for each line; None for a line over `limit`, which is skipped."""
+    number = 0
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > limit and not line.endswith("\n"):
+            while True:  # the rest of the line, a piece at a time
+                rest = stream.readline(CHUNK)
+                if not rest or rest.endswith("\n"):
+                    break
+            yield number, None
+        else:
+            yield number, line
 
 
 def first_line_is_object(sample: str) -> bool:

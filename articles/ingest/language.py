@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
-
-from articles.languages import LANGUAGE_NAMES
 
 # How much text the classifier sees: enough to be sure, little enough to be fast.
 DETECT_CHARS = 400
@@ -14,81 +13,49 @@ DETECT_BYTES = 480
 MIN_LETTERS = 20
 MIN_CONFIDENCE = 0.5
 
-# ISO 639-2/3 codes dumps use instead of 639-1 (both the bibliographic and terminology forms).
-_THREE_LETTER = {
-    "ara": "ar",
-    "cat": "ca",
-    "chi": "zh",
-    "zho": "zh",
-    "cze": "cs",
-    "ces": "cs",
-    "dan": "da",
-    "dut": "nl",
-    "nld": "nl",
-    "eng": "en",
-    "est": "et",
-    "fas": "fa",
-    "per": "fa",
-    "fin": "fi",
-    "fra": "fr",
-    "fre": "fr",
-    "ger": "de",
-    "deu": "de",
-    "gre": "el",
-    "ell": "el",
-    "heb": "he",
-    "hin": "hi",
-    "hun": "hu",
-    "ind": "id",
-    "ita": "it",
-    "jpn": "ja",
-    "kor": "ko",
-    "lit": "lt",
-    "nep": "ne",
-    "nor": "no",
-    "nob": "no",
-    "nno": "no",
-    "pol": "pl",
-    "por": "pt",
-    "rum": "ro",
-    "ron": "ro",
-    "rus": "ru",
-    "spa": "es",
-    "srp": "sr",
-    "swe": "sv",
-    "tam": "ta",
-    "tur": "tr",
-    "ukr": "uk",
-    "urd": "ur",
-    "yid": "yi",
-    "arm": "hy",
-    "hye": "hy",
-    "baq": "eu",
-    "eus": "eu",
-    "gle": "ga",
-}
-_NAMES = {name.lower(): code for code, name in LANGUAGE_NAMES.items()}
-_NAMES.update({"farsi": "fa", "mandarin": "zh", "castilian": "es", "arabe": "ar", "العربية": "ar"})
-_NOT_LETTERS = re.compile(r"[\W\d_]+")
-_CODE = re.compile(r"^([a-z]{2,3})(?:[-_][a-z0-9]+)*$")
+_CODE = re.compile(r"^[a-z]{2,3}(?:[-_][a-z0-9]{1,8})*$", re.IGNORECASE)
+MAX_LANGUAGE_VALUE = 60  # longer is not a language name
 
 
 def normalise_language(value: Any) -> str:
-    """'en-US', 'en_us', 'English', 'eng' -> 'en'; '' when it names no language we know."""
+    """'en-US', 'en_us', 'English', 'eng', 'Français', 'iw' -> ISO 639-1 ('en', 'fr', 'he').
+
+    Through langcodes: deprecated codes are replaced ('iw' -> 'he', 'in' -> 'id'), three-
+    letter codes shortened where ISO 639-1 has the language ('slk' -> 'sk'), names read in
+    any language. A language ISO 639-1 lacks keeps its three-letter code ('fil'); '' when
+    the value names no language.
+    """
     if not isinstance(value, str):
         return ""
-    text = value.strip().lower()
-    if not text:
+    text = " ".join(value.split())
+    if not text or len(text) > MAX_LANGUAGE_VALUE:
         return ""
-    if text in _NAMES:
-        return _NAMES[text]
-    match = _CODE.match(text)
-    if match:
-        code = match.group(1)
-        if len(code) == 2:
-            return code
-        return _THREE_LETTER.get(code, "")
-    return ""
+    return _normalise(text.casefold())
+
+
+@lru_cache(maxsize=4096)
+def _normalise(text: str) -> str:
+    import langcodes
+
+    if _CODE.match(text):
+        try:
+            tag = langcodes.Language.get(text.replace("_", "-"))
+        except (langcodes.LanguageTagError, ValueError):
+            tag = None
+        if tag is not None and tag.language and tag.is_valid():
+            return _short(tag.language)
+    try:
+        found = langcodes.find(text)
+    except (LookupError, ValueError):
+        return ""
+    return _short(found.language) if found.language else ""
+
+
+def _short(code: str) -> str:
+    """The code as the archive keeps it: ISO 639-1, or 639-2/3 where 639-1 has none."""
+    if code in ("und", "mul", "zxx", "mis") or "qaa" <= code <= "qtz":
+        return ""  # undetermined, multiple, no content, private use: no language
+    return code if len(code) <= 3 else ""
 
 
 _identifier: Any = None
@@ -101,6 +68,9 @@ def _get_identifier() -> Any:
 
         _identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     return _identifier
+
+
+_NOT_LETTERS = re.compile(r"[\W\d_]+")
 
 
 # Fast paths, because the classifier costs more than all the other parsing of an article.
@@ -130,7 +100,9 @@ _NOT_ARABIC = re.compile("[\u0679-\u06d3\u067e\u0686\u0698\u06a9\u06af\u06cc]")
 def _fast_language(sample: str) -> str:
     """'en' or 'ar' when the text leaves no doubt; '' to ask the classifier."""
     # Nearly all ASCII (a pound sign or curly quotes allowed): maybe English.
-    if len(sample.encode("utf-8", errors="ignore")) - len(sample) <= len(sample) // 25:
+    if sample.isascii() or (
+        len(sample.encode("utf-8", errors="ignore")) - len(sample) <= len(sample) // 25
+    ):
         words = _ASCII_WORD.findall(sample.lower())
         if len(words) >= 25:
             english = sum(map(_ENGLISH.__contains__, words))
@@ -152,7 +124,7 @@ def detect_language(text: str) -> str:
         if cut > DETECT_CHARS // 2:
             sample = sample[:cut]
     # The classifier walks UTF-8 bytes: cap those, not characters, for non-Latin scripts.
-    size = len(sample.encode("utf-8", errors="ignore"))
+    size = len(sample) if sample.isascii() else len(sample.encode("utf-8", errors="ignore"))
     if size > DETECT_BYTES:
         sample = sample[: len(sample) * DETECT_BYTES // size]
     fast = _fast_language(sample)

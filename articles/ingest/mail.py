@@ -18,12 +18,10 @@ from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from typing import IO
 
-from . import encoding
+from . import encoding, limits
 from .fields import Draft
-from .records import RecordError
+from .records import SKIPPED, RecordError
 from .webpage import fragment_text
-
-MAX_MESSAGE = 32 << 20  # one message larger than this is an attachment, not an article
 
 # "From jane@example.org Mon Jan  5 10:00:00 2004": the separator line of an mbox; a body
 # line that starts with "From " (unescaped, in mboxo files) rarely also holds a time and year.
@@ -70,13 +68,15 @@ def iter_mbox(stream: IO[bytes], origin: str) -> Iterator[Draft | RecordError]:
         after_blank = not line.strip()
         if not start:
             if line.strip():
-                yield RecordError(origin, "not an mbox mailbox (no 'From ' line first)", number)
+                yield RecordError(
+                    origin, "not an mbox mailbox (no 'From ' line first)", number, code="unreadable"
+                )
                 return
             continue
         if too_large:
             continue
         size += len(line)
-        if size > MAX_MESSAGE:
+        if size > limits.MAX_MESSAGE:
             too_large, lines = True, []
             continue
         # mboxrd escapes body lines that begin with "From " as ">From ": undo one level.
@@ -84,29 +84,36 @@ def iter_mbox(stream: IO[bytes], origin: str) -> Iterator[Draft | RecordError]:
     if start:
         yield _message(lines, origin, start, too_large)
     else:
-        yield RecordError(origin, "empty mailbox")
+        yield RecordError(origin, "empty mailbox", None, SKIPPED, "no-text")
 
 
 def iter_eml(stream: IO[bytes], origin: str) -> Iterator[Draft | RecordError]:
     """The one message of an .eml file."""
-    data = stream.read(MAX_MESSAGE + 1)
-    if len(data) > MAX_MESSAGE:
-        yield RecordError(origin, f"message larger than {MAX_MESSAGE >> 20} MB skipped")
+    data = stream.read(limits.MAX_MESSAGE + 1)
+    if len(data) > limits.MAX_MESSAGE:
+        yield _too_large(origin, None)
         return
     yield _draft(data, origin, None)
 
 
+def _too_large(origin: str, line: int | None) -> RecordError:
+    message = f"message over the limit of {limits.MAX_MESSAGE >> 20} MB: not read"
+    return RecordError(origin, message, line, code="too-large")
+
+
 def _message(lines: list[bytes], origin: str, line: int, too_large: bool) -> Draft | RecordError:
     if too_large:
-        return RecordError(origin, f"message larger than {MAX_MESSAGE >> 20} MB skipped", line)
+        return _too_large(origin, line)
     return _draft(b"".join(lines), origin, line)
 
 
 def _draft(data: bytes, origin: str, line: int | None) -> Draft | RecordError:
     if not data.strip():
-        return RecordError(origin, "empty message", line)
+        return RecordError(origin, "empty message", line, SKIPPED, "no-text")
     if not _HEADER.match(data.lstrip()[:100]):
-        return RecordError(origin, "not an e-mail message (no header lines)", line)
+        return RecordError(
+            origin, "not an e-mail message (no header lines)", line, code="unreadable"
+        )
     parsed = email.message_from_bytes(data, _class=EmailMessage, policy=email.policy.default)
     draft = Draft(origin=origin, line=line)
     draft.title = _header(parsed, "Subject")

@@ -2,9 +2,11 @@
 
 Extracting a page's main text costs about 15 ms of Python, so a crawl of HTML pages is
 bound by the CPU of one process. The HTML and WARC readers hand each page to a
-`PagePool` and yield a `Pending` in its place; `in_order` (wrapped around the whole
-record stream) replaces each Pending by its result in the original order, with at most
-`window` pages in flight, so memory stays bounded whatever the crawl's size.
+`PagePool` and yield a `PendingPage` in its place; `in_order` (wrapped around the whole
+record stream, outside the reader's wait for the dump's date order) replaces each by its
+result in the original order, with at most `window` pages in flight, so memory stays
+bounded whatever the crawl's size. A page's finished article needs no date order: its
+dates are ISO 8601.
 
 The first `INLINE_PAGES` pages are extracted in this process: starting worker
 processes costs more than a few pages do. Workers come from a fork server (a clean
@@ -20,7 +22,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from .records import ParsedArticle, ParseOptions, RecordError
@@ -63,13 +65,12 @@ def _work(job: PageJob) -> ParsedArticle | RecordError:
 
 
 @dataclass
-class Pending:
+class PendingPage:
     """A page being extracted; stands in the record stream for its result."""
 
     job: PageJob
     future: Future[ParsedArticle | RecordError] | None = None
     result: ParsedArticle | RecordError | None = None
-    extra_warnings: tuple[str, ...] = ()  # added to the article (a WARC's skipped records)
 
 
 class PagePool:
@@ -83,11 +84,11 @@ class PagePool:
         self._executor: ProcessPoolExecutor | None = None
         self._broken = False
 
-    def submit(self, job: PageJob) -> Pending:
+    def submit(self, job: PageJob) -> PendingPage:
         """Start extracting a page (in this process for the first few)."""
         self._seen += 1
         if self.workers < 2 or self._seen <= INLINE_PAGES or self._broken:
-            return Pending(job, result=parse_page(job, self.options))
+            return PendingPage(job, result=parse_page(job, self.options))
         if self._executor is None:
             self._executor = ProcessPoolExecutor(
                 max_workers=self.workers,
@@ -96,24 +97,22 @@ class PagePool:
                 initargs=(self.options,),
             )
         try:
-            return Pending(job, future=self._executor.submit(_work, job))
+            return PendingPage(job, future=self._executor.submit(_work, job))
         except (BrokenProcessPool, RuntimeError):
             self._broken = True
-            return Pending(job, result=parse_page(job, self.options))
+            return PendingPage(job, result=parse_page(job, self.options))
 
-    def result(self, pending: Pending) -> ParsedArticle | RecordError:
+    def result(self, pending: PendingPage) -> ParsedArticle | RecordError:
         """The page's record, waiting for it if need be."""
         record = pending.result
         if record is None:
-            assert pending.future is not None  # a Pending has one or the other
+            assert pending.future is not None  # a PendingPage has one or the other
             try:
                 record = pending.future.result()
             except BrokenProcessPool:
                 # A worker died (out of memory, a crash in a C library): carry on here.
                 self._broken = True
                 record = parse_page(pending.job, self.options)
-        if pending.extra_warnings and isinstance(record, ParsedArticle):
-            record = replace(record, warnings=record.warnings + pending.extra_warnings)
         return record
 
     def close(self) -> None:
@@ -122,15 +121,15 @@ class PagePool:
             self._executor = None
 
 
-Item = ParsedArticle | RecordError | Pending
+Item = ParsedArticle | RecordError | PendingPage
 
 
 def in_order(items: Iterable[Item], pool: PagePool) -> Iterator[ParsedArticle | RecordError]:
-    """The records with every Pending resolved, in order, at most `pool.window` ahead."""
+    """The records with every PendingPage resolved, in order, at most `pool.window` ahead."""
     buffer: deque[Item] = deque()
     try:
         for item in items:
-            if not buffer and not isinstance(item, Pending):
+            if not buffer and not isinstance(item, PendingPage):
                 yield item  # nothing waits ahead of it (every record of the text formats)
                 continue
             buffer.append(item)
@@ -144,10 +143,10 @@ def in_order(items: Iterable[Item], pool: PagePool) -> Iterator[ParsedArticle | 
 
 
 def _ready(item: Item) -> bool:
-    if not isinstance(item, Pending):
+    if not isinstance(item, PendingPage):
         return True
     return item.result is not None or (item.future is not None and item.future.done())
 
 
 def _resolve(item: Item, pool: PagePool) -> ParsedArticle | RecordError:
-    return pool.result(item) if isinstance(item, Pending) else item
+    return pool.result(item) if isinstance(item, PendingPage) else item

@@ -7,7 +7,6 @@ a missing path, an unreadable, empty, binary or broken file, or a bad record bec
 
 from __future__ import annotations
 
-import bz2
 import gzip
 import io
 import lzma
@@ -24,15 +23,30 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import IO, BinaryIO
 
-from . import dates, encoding, feeds, fields, jsonfmt, mail, reuters, structured, warc, webpage
+from . import (
+    dates,
+    encoding,
+    feeds,
+    fields,
+    jsonfmt,
+    limits,
+    mail,
+    reuters,
+    structured,
+    warc,
+    webpage,
+)
 from .csvfmt import iter_csv, looks_like_csv_header
-from .pool import PagePool, Pending, in_order
-from .records import ParsedArticle, ParseOptions, RecordError
+from .dateorder import DateOrders, Pending
+from .pool import PagePool, PendingPage, in_order
+from .records import ERROR, SKIPPED, ParsedArticle, ParseOptions, RecordError
+from .streams import CHUNK, Decompressing, Salvaging, TooLarge, read_at_most
 from .text import parse_text
 
 FORMATS = ("auto", "text", "json", "jsonl", "csv", "html", "warc", "feed", "mbox", "eml", "sgml")
-MAX_TEXT_FILE = 64 << 20  # one plain-text article larger than this is not an article
-MAX_NESTING = 4  # archives inside archives
+DATE_ORDERS = dates.ORDERS
+MAX_TEXT_FILE = limits.MAX_TEXT_FILE  # one plain-text article larger than this is not an article
+MAX_NESTING = limits.MAX_NESTING  # archives inside archives
 
 _JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonlines")
 _COMPRESSED = {".gz": "gzip", ".tgz": "gzip", ".bz2": "bz2", ".tbz2": "bz2", ".xz": "xz"}
@@ -54,8 +68,9 @@ _NOT_ARTICLES_LIST = (
 # fmt: on
 _NOT_ARTICLES = frozenset(_NOT_ARTICLES_LIST)
 
-# What the readers yield: a page being extracted stands for its article until in_order().
-Record = ParsedArticle | RecordError | Pending
+# What the readers yield: a page being extracted stands for its article until in_order()
+# (a draft waiting for the dump's date order, a dateorder.Pending, until _iter_records).
+Record = ParsedArticle | RecordError | PendingPage
 
 
 @dataclass(frozen=True)
@@ -65,6 +80,7 @@ class _Input:
     open: Callable[[], IO[bytes]]
     mtime: float | None
     depth: int = 0
+    folder: str = ""  # the name of the folder holding the file (for --tag-from-folder)
 
 
 def _suffix(name: str) -> str:
@@ -91,41 +107,96 @@ def _skip_member(path: str) -> bool:
 # -- paths ---------------------------------------------------------------------------------
 
 
-def _walk(path: str, seen: set[tuple[int, int]]) -> Iterator[str | RecordError]:
-    """Files under a directory, recursively, in sorted order; hidden entries skipped."""
-    try:
-        info = os.stat(path)
-        if (info.st_dev, info.st_ino) in seen:
-            return  # a symlink loop
-        seen.add((info.st_dev, info.st_ino))
-        with os.scandir(path) as scan:
-            entries = sorted(scan, key=lambda entry: entry.name)
-    except OSError as error:
-        yield RecordError(path, f"cannot read directory: {error.strerror or error}")
-        return
-    for entry in entries:
-        if _is_hidden(entry.name):
-            continue
+class _Walk:
+    """Files under a folder given on the command line, recursively, in sorted order.
+
+    Hidden entries are skipped. A symlink is followed only to a file or folder inside the
+    folder given (one to anything outside, a `loop -> ..` or a second way to a file read
+    already is skipped with a line saying so), so a dump cannot pull in other files of the
+    machine, and each file is read once.
+    """
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.real_root = os.path.realpath(root)
+        self.dirs: set[tuple[int, int]] = set()
+        self.files: set[tuple[int, int]] = set()
+
+    def inside(self, real: str) -> bool:
+        return real == self.real_root or real.startswith(self.real_root.rstrip(os.sep) + os.sep)
+
+    def walk(self, path: str) -> Iterator[str | RecordError]:
         try:
-            is_dir = entry.is_dir()
-        except OSError:
-            is_dir = False
-        if is_dir:
-            yield from _walk(entry.path, seen)
-        elif not is_not_article(entry.name):
-            yield entry.path
+            info = os.stat(path)
+            if (info.st_dev, info.st_ino) in self.dirs:
+                yield _skipped(path, "symlink-loop", "symlink loop: folder already read")
+                return
+            self.dirs.add((info.st_dev, info.st_ino))
+            with os.scandir(path) as scan:
+                entries = sorted(scan, key=lambda entry: entry.name)
+        except OSError as error:
+            yield RecordError(path, f"cannot read directory: {error.strerror or error}")
+            return
+        for entry in entries:
+            if _is_hidden(entry.name):
+                continue
+            try:
+                is_link = entry.is_symlink()
+                is_dir = entry.is_dir()  # follows a link
+            except OSError:
+                is_link, is_dir = False, False
+            if is_link:
+                real = os.path.realpath(entry.path)
+                if not self.inside(real):
+                    yield _skipped(
+                        entry.path,
+                        "symlink-outside",
+                        f"symlink to {real} not followed: outside {self.root}",
+                    )
+                    continue
+                if not os.path.exists(real):
+                    yield _skipped(entry.path, "symlink-broken", "symlink to nothing")
+                    continue
+            if is_dir:
+                yield from self.walk(entry.path)
+            elif not is_not_article(entry.name):
+                try:
+                    info = os.stat(entry.path)
+                except OSError:
+                    yield entry.path  # reported when opened
+                    continue
+                key = (info.st_dev, info.st_ino)
+                if key in self.files:
+                    yield _skipped(entry.path, "symlink-duplicate", "same file as one read already")
+                    continue
+                self.files.add(key)
+                yield entry.path
+
+
+def _skipped(origin: str, code: str, message: str) -> RecordError:
+    return RecordError(origin, message, None, SKIPPED, code)
+
+
+def _folder_of(path: str) -> str:
+    return os.path.basename(os.path.dirname(os.path.abspath(path)))
 
 
 def _file_input(path: str) -> _Input | RecordError:
     try:
         info = os.stat(path)
     except FileNotFoundError:
-        return RecordError(path, "no such file or directory")
+        return RecordError(path, "no such file or directory", code="not-found")
     except OSError as error:
-        return RecordError(path, f"cannot read: {error.strerror or error}")
+        return RecordError(path, f"cannot read: {error.strerror or error}", code="unreadable")
     if not stat.S_ISREG(info.st_mode):
-        return RecordError(path, "not a regular file")
-    return _Input(origin=path, name=path, open=lambda: open(path, "rb"), mtime=info.st_mtime)
+        return RecordError(path, "not a regular file", code="not-a-file")
+    return _Input(
+        origin=path,
+        name=path,
+        open=lambda: open(path, "rb"),
+        mtime=info.st_mtime,
+        folder=_folder_of(path),
+    )
 
 
 def _expand_paths(paths: Sequence[str]) -> Iterator[_Input | RecordError | None]:
@@ -134,7 +205,7 @@ def _expand_paths(paths: Sequence[str]) -> Iterator[_Input | RecordError | None]
         if path == "-":
             yield None
         elif os.path.isdir(path):
-            for item in _walk(path, set()):
+            for item in _Walk(path).walk(path):
                 yield item if isinstance(item, RecordError) else _file_input(item)
         else:
             yield _file_input(path)
@@ -203,17 +274,58 @@ def _inner_name(name: str) -> str:
     return name
 
 
+def _member_problem(name: str) -> str | None:
+    """Why an archive member's path is not read: '..' or an absolute path."""
+    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
+        return "an absolute path"
+    if ".." in name.replace("\\", "/").split("/"):
+        return "a '..' in its path"
+    return None
+
+
+def _member_skipped(inp: _Input, name: str, what: str) -> RecordError:
+    return RecordError(
+        f"{inp.origin}!{name}", f"archive member skipped: {what}", None, SKIPPED, "member-skipped"
+    )
+
+
 def _zip_members(inp: _Input, stream: IO[bytes]) -> Iterator[_Input | RecordError]:
-    # ZipFile needs to seek: files can, stdin and archive members are read into memory.
-    seekable = stream if stream.seekable() else io.BytesIO(stream.read())
+    # ZipFile needs to seek: files can; stdin and compressed ZIPs are read into memory,
+    # up to a limit.
+    if stream.seekable():
+        seekable = stream
+    else:
+        data = read_at_most(stream, limits.MAX_ZIP_IN_MEMORY)
+        if data is None:
+            yield RecordError(
+                inp.origin,
+                "a ZIP archive inside compressed data or read from standard input is read "
+                f"into memory, and this one is over {limits.MAX_ZIP_IN_MEMORY >> 20} MB: "
+                "unpack it and import the files",
+                code="too-large",
+            )
+            return
+        seekable = io.BytesIO(data)
     try:
         archive = zipfile.ZipFile(seekable)
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
-        yield RecordError(inp.origin, f"not a readable ZIP archive: {error}")
+        yield RecordError(inp.origin, f"not a readable ZIP archive: {error}", code="damaged")
         return
     with archive:
         for info in archive.infolist():
-            if info.is_dir() or _skip_member(info.filename):
+            if info.is_dir():
+                continue
+            problem = _member_problem(info.filename)
+            # The Unix file type, where the tool that wrote the archive recorded one.
+            kind = stat.S_IFMT(info.external_attr >> 16)
+            if problem is None and kind and kind != stat.S_IFREG:
+                problem = "a symlink" if kind == stat.S_IFLNK else "not a regular file"
+            if problem is None:
+                problem = _zip_size_problem(info)
+            if problem is not None:
+                yield _member_skipped(inp, info.filename, problem)
+                continue
+            if _skip_member(info.filename):
                 continue
             try:
                 mtime: float | None = time.mktime((*info.date_time, 0, 0, -1))
@@ -221,43 +333,77 @@ def _zip_members(inp: _Input, stream: IO[bytes]) -> Iterator[_Input | RecordErro
                 mtime = None
 
             def opener(info: zipfile.ZipInfo = info) -> IO[bytes]:
-                return archive.open(info)
+                return io.BufferedReader(Salvaging(archive.open(info)), CHUNK)
 
             yield _Input(
-                f"{inp.origin}!{info.filename}", info.filename, opener, mtime, inp.depth + 1
+                f"{inp.origin}!{info.filename}",
+                info.filename,
+                opener,
+                mtime,
+                inp.depth + 1,
+                _member_folder(info.filename, inp.folder),
             )
+
+
+def _zip_size_problem(info: zipfile.ZipInfo) -> str | None:
+    """A member whose stated size is over the limits (the ZIP reader keeps to that size)."""
+    size = info.file_size
+    if size > limits.MAX_DECOMPRESSED:
+        return f"decompresses to {size:,} bytes, over the limit of {limits.MAX_DECOMPRESSED:,}"
+    if size > limits.RATIO_CHECKED_FROM and size > max(info.compress_size, 1) * limits.MAX_RATIO:
+        return f"decompresses to {size:,} bytes from {info.compress_size:,}: a decompression bomb"
+    return None
+
+
+def _member_folder(name: str, outer: str) -> str:
+    """The folder a member sits in inside its archive; the archive's folder at its root."""
+    parts = [part for part in name.replace("\\", "/").split("/") if part]
+    return parts[-2] if len(parts) > 1 else outer
+
+
+def _tar_problem(member: tarfile.TarInfo) -> str | None:
+    problem = _member_problem(member.name)
+    if problem is not None or member.isfile():
+        return problem
+    if member.issym():
+        return "a symlink"
+    if member.islnk():
+        return "a hard link"
+    if member.ischr() or member.isblk():
+        return "a device"
+    if member.isfifo():
+        return "a FIFO"
+    return "not a regular file"
 
 
 def _tar_members(inp: _Input, stream: IO[bytes]) -> Iterator[_Input | RecordError]:
     try:
         archive = tarfile.open(fileobj=stream, mode="r|*")  # noqa: SIM115 - closed below
     except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
-        yield RecordError(inp.origin, f"not a readable tar archive: {error}")
+        yield RecordError(inp.origin, f"not a readable tar archive: {error}", code="damaged")
         return
     with archive:
         for member in archive:
-            if not member.isfile() or _skip_member(member.name):
+            if member.isdir():
+                continue
+            problem = _tar_problem(member)
+            if problem is not None:
+                yield _member_skipped(inp, member.name, problem)
+                continue
+            if _skip_member(member.name):
                 continue
             extracted = archive.extractfile(member)
             if extracted is None:
                 continue
-            handle: IO[bytes] = extracted
+            handle: IO[bytes] = io.BufferedReader(Salvaging(extracted), CHUNK)
             yield _Input(
                 f"{inp.origin}!{member.name}",
                 member.name,
                 partial(_same, handle),
                 float(member.mtime),
                 inp.depth + 1,
+                _member_folder(member.name, inp.folder),
             )
-
-
-def _decompressed(kind: str, stream: IO[bytes]) -> IO[bytes]:
-    # The decompressors are binary streams; typeshed does not call them IO[bytes].
-    if kind == "gzip":
-        return gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[return-value]
-    if kind == "bz2":
-        return bz2.BZ2File(stream)
-    return lzma.LZMAFile(stream)
 
 
 # -- one document --------------------------------------------------------------------------
@@ -274,21 +420,33 @@ class _Parser:
         self.pages = PagePool(options)
 
     def context(self, mtime: float | None) -> dates.DateContext:
+        order = self.options.date_order
         if self.reference is not None:
-            return dates.DateContext(self.reference, self.tz)
+            return dates.DateContext(self.reference, self.tz, order)
         try:
             moment = datetime.fromtimestamp(mtime, UTC) if mtime is not None else datetime.now(UTC)
         except (OverflowError, OSError, ValueError):
             moment = datetime.now(UTC)
-        return dates.DateContext(moment, self.tz)
+        return dates.DateContext(moment, self.tz, order)
 
-    def run(self, inp: _Input) -> Iterator[Record]:
+    def run(self, inp: _Input) -> Iterator[Record | Pending]:
         """Every record of one input, whatever happens inside it."""
         try:
             with inp.open() as raw:
-                yield from self._read(inp, raw)
+                if not isinstance(getattr(raw, "raw", raw), Decompressing | Salvaging):
+                    yield from self._read(inp, raw)  # a plain file: it cannot end in damage
+                    return
+                for item in self._read(inp, raw):
+                    if isinstance(item, RecordError) and _damaged(raw) and _consequence(item):
+                        continue  # reported below
+                    yield item
+                damage = _damaged(raw)
+            if damage:
+                yield RecordError(inp.origin, damage, code="damaged")
+        except TooLarge as error:
+            yield RecordError(inp.origin, str(error), code="too-large")
         except OSError as error:
-            yield RecordError(inp.origin, _describe(error))
+            yield RecordError(inp.origin, _describe(error), code="unreadable")
         except (
             EOFError,
             zlib.error,
@@ -296,37 +454,41 @@ class _Parser:
             zipfile.BadZipFile,
             tarfile.TarError,
         ) as error:
-            yield RecordError(inp.origin, f"damaged or truncated data: {error}")
+            yield RecordError(inp.origin, f"damaged or truncated data: {error}", code="damaged")
         except (RuntimeError, NotImplementedError) as error:  # encrypted or exotic zip members
-            yield RecordError(inp.origin, f"cannot read: {error}")
+            yield RecordError(inp.origin, f"cannot read: {error}", code="unreadable")
         except MemoryError:
-            yield RecordError(inp.origin, "too large to read into memory")
+            yield RecordError(inp.origin, "too large to read into memory", code="too-large")
         except Exception as error:  # a parser bug must not end the whole import
-            yield RecordError(inp.origin, f"internal parser error: {type(error).__name__}: {error}")
+            yield RecordError(
+                inp.origin,
+                f"internal parser error: {type(error).__name__}: {error}",
+                code="internal-error",
+            )
 
-    def _read(self, inp: _Input, raw: IO[bytes]) -> Iterator[Record]:
+    def _read(self, inp: _Input, raw: IO[bytes]) -> Iterator[Record | Pending]:
         suffix = _suffix(inp.name)
         if suffix in _UNSUPPORTED:
-            yield RecordError(inp.origin, f"unsupported file type {suffix} (not an article dump)")
+            yield RecordError(
+                inp.origin,
+                f"unsupported file type {suffix} (not an article dump)",
+                code="unsupported",
+            )
             return
         head = raw.read(encoding.SAMPLE_SIZE)
-        if (
-            head.startswith(b"\x1f\x8b")
-            and _structured_format(inp.name, b"", "auto") == "warc"
-            and warc.gzipped_by_record(head)
-        ):
-            # warcio reads a crawl's gzip members itself: a cut-off file loses its last record only.
-            yield from self._structured(inp, "warc", head, raw)
-            return
         kind = _archive_kind(inp.name, head)
         if kind is not None:
             if inp.depth >= MAX_NESTING:
-                yield RecordError(inp.origin, "archives nested too deeply")
+                yield RecordError(
+                    inp.origin,
+                    f"archives nested more than {MAX_NESTING} deep: not opened",
+                    code="too-deep",
+                )
                 return
             yield from self._archive(inp, kind, _joined(head, raw))
             return
         if suffix in (".zip", ".tar", ".tgz") or suffix in _COMPRESSED:
-            yield RecordError(inp.origin, f"not a valid {suffix} archive")
+            yield RecordError(inp.origin, f"not a valid {suffix} archive", code="damaged")
             return
         structured = _structured_format(inp.name, head, self.options.format)
         if structured is not None:
@@ -334,16 +496,31 @@ class _Parser:
             return
         yield from self._document(inp, head, raw)
 
-    def _structured(self, inp: _Input, fmt: str, head: bytes, raw: IO[bytes]) -> Iterator[Record]:
+    def _structured(
+        self, inp: _Input, fmt: str, head: bytes, raw: IO[bytes]
+    ) -> Iterator[Record | Pending]:
         """A web page, crawl, feed, mailbox or SGML file, read by its own module."""
-        ctx = self.context(inp.mtime)
-        yield from structured.read(fmt, head, _joined(head, raw), inp.origin, ctx, self.pages)
+        yield from structured.read(
+            fmt,
+            head,
+            _joined(head, raw),
+            inp.origin,
+            self.context(inp.mtime),
+            self._folder_tags(inp),
+            self.pages,
+        )
 
-    def _archive(self, inp: _Input, kind: str, stream: IO[bytes]) -> Iterator[Record]:
+    def _folder_tags(self, inp: _Input) -> tuple[str, ...]:
+        return (inp.folder,) if self.options.tag_from_folder and inp.folder else ()
+
+    def _archive(self, inp: _Input, kind: str, stream: IO[bytes]) -> Iterator[Record | Pending]:
         if kind in ("gzip", "bz2", "xz"):
-            inner = _decompressed(kind, stream)
+            inner: IO[bytes] = io.BufferedReader(Decompressing(stream, kind), CHUNK)
             name = _inner_name(inp.name)
-            yield from self.run(_Input(inp.origin, name, lambda: inner, inp.mtime, inp.depth + 1))
+            opener = partial(_same, inner)
+            yield from self.run(
+                _Input(inp.origin, name, opener, inp.mtime, inp.depth + 1, inp.folder)
+            )
             return
         members = _zip_members(inp, stream) if kind == "zip" else _tar_members(inp, stream)
         empty = True
@@ -354,39 +531,52 @@ class _Parser:
             else:
                 yield from self.run(member)
         if empty:
-            yield RecordError(inp.origin, "archive holds no article files")
+            yield RecordError(inp.origin, "archive holds no article files", code="no-articles")
 
-    def _document(self, inp: _Input, head: bytes, raw: IO[bytes]) -> Iterator[Record]:
+    def _document(
+        self, inp: _Input, head: bytes, raw: IO[bytes]
+    ) -> Iterator[RecordError | Pending]:
         if not head:
-            yield RecordError(inp.origin, "empty file")
+            yield RecordError(inp.origin, "empty file", None, SKIPPED, "no-text")
             return
         complete = len(head) < encoding.SAMPLE_SIZE
         try:
             codec, bom = encoding.detect_encoding(head, complete=complete)
         except encoding.NotTextError:
-            yield RecordError(inp.origin, "binary file, not text")
+            yield RecordError(inp.origin, "binary file, not text", code="binary")
             return
         errors = encoding.FALLBACK_ERRORS if codec == "utf-8" else "replace"
         sample = encoding.clean_text(head[bom:].decode(codec, errors=errors))
         if not sample.strip() and complete:
-            yield RecordError(inp.origin, "file contains only whitespace")
+            yield RecordError(inp.origin, "file contains only whitespace", None, SKIPPED, "no-text")
             return
         fmt = self._format(inp.name, sample)
         ctx = self.context(inp.mtime)
+        tags = self._folder_tags(inp)
         produced = False
         for item in self._parse(fmt, inp, head, raw, codec, bom, ctx, sample):
             produced = True
             if isinstance(item, RecordError):
                 yield item
-                continue
-            try:
-                yield fields.finish(item, self.options, ctx)
-            except Exception as error:  # one odd record must not lose the rest of the file
-                yield RecordError(
-                    inp.origin, f"internal parser error: {type(error).__name__}: {error}", item.line
-                )
+            else:
+                yield Pending(item, ctx, tags)
         if not produced:
-            yield RecordError(inp.origin, "no articles found")
+            yield RecordError(inp.origin, "no articles found", code="no-articles")
+
+    def finish(self, pending: Pending, orders: dict[str, str]) -> Record:
+        """The article a draft makes, in the date orders the dump settled."""
+        item = pending.draft
+        try:
+            return fields.finish(
+                item, self.options, pending.ctx, orders=orders, extra_tags=pending.tags
+            )
+        except Exception as error:  # one odd record must not lose the rest of the file
+            return RecordError(
+                item.origin,
+                f"internal parser error: {type(error).__name__}: {error}",
+                item.line,
+                code="internal-error",
+            )
 
     def _format(self, name: str, sample: str) -> str:
         if self.options.format != "auto":
@@ -433,7 +623,9 @@ class _Parser:
                 data = head + rest
                 if len(data) > MAX_TEXT_FILE:
                     yield RecordError(
-                        inp.origin, "too large for one plain-text article (over 64 MB)"
+                        inp.origin,
+                        f"too large for one plain-text article (over {MAX_TEXT_FILE >> 20} MB)",
+                        code="too-large",
                     )
                     return
                 text = encoding.clean_text(encoding.decode(data))
@@ -455,7 +647,8 @@ class _Parser:
 
 
 class _Cleaned:
-    """A text stream with control characters (NUL...) removed; keeps \\r for csv."""
+    """A text stream without NUL characters, at which the csv module stops; the other
+    control characters are removed field by field (after mojibake is repaired)."""
 
     def __init__(self, stream: io.TextIOWrapper) -> None:
         self._stream = stream
@@ -472,7 +665,7 @@ class _Cleaned:
 
 
 def _scrub(text: str) -> str:
-    return encoding.scrub_controls(text)
+    return text.replace("\x00", "") if "\x00" in text else text
 
 
 # Suffixes that name a format read by its own module; other files are sniffed by content.
@@ -497,8 +690,6 @@ def _structured_format(name: str, head: bytes, forced: str) -> str | None:
     """The format of a web page, crawl, feed, mailbox or SGML file; None for the others."""
     if forced != "auto":
         return forced if forced in _STRUCTURED_SUFFIXES.values() else None
-    if name.lower().endswith((".warc.gz", ".arc.gz")):
-        return "warc"
     suffix = _suffix(name)
     if suffix in _STRUCTURED_SUFFIXES:
         return _STRUCTURED_SUFFIXES[suffix]
@@ -543,18 +734,42 @@ def iter_records(
     """Every article (ParsedArticle) and every problem (RecordError) in the given paths.
 
     Raises ValueError at once, before reading anything, for options that make no sense
-    (an unknown time zone or format): that is a usage error, not bad input.
+    (an unknown time zone, format or date order): that is a usage error, not bad input.
     """
     tz = dates.get_zone(options.timezone)
     if options.format not in FORMATS:
         raise ValueError(f"unknown format {options.format!r} (choose from {', '.join(FORMATS)})")
+    if options.date_order not in DATE_ORDERS:
+        raise ValueError(
+            f"unknown date order {options.date_order!r} (choose from {', '.join(DATE_ORDERS)})"
+        )
     parser = _Parser(options, tz)
+    # Pages extracted in worker processes take their place again here, around everything.
     return in_order(_iter_records(paths, parser, stdin), parser.pages)
 
 
 def _iter_records(
     paths: Sequence[str], parser: _Parser, stdin: BinaryIO | None
 ) -> Iterator[Record]:
+    # Numeric dates wait here until the dump's own values settle their order (dateorder.py).
+    orders = DateOrders(parser.options.date_order)
+    for item in _inputs(paths, parser, stdin):
+        if isinstance(item, Pending):
+            ready = orders.add(item)
+            yield from orders.notes()
+            for pending in ready:
+                yield parser.finish(pending, orders.decided)
+        else:
+            yield item
+    ready = orders.flush()
+    yield from orders.notes()
+    for pending in ready:
+        yield parser.finish(pending, orders.decided)
+
+
+def _inputs(
+    paths: Sequence[str], parser: _Parser, stdin: BinaryIO | None
+) -> Iterator[Record | Pending]:
     for item in _expand_paths(paths):
         if isinstance(item, RecordError):
             yield item
@@ -564,6 +779,20 @@ def _iter_records(
             yield from parser.run(_Input("<stdin>", "", partial(_stdin_reader, stream), None))
         else:
             yield from parser.run(item)
+
+
+def _consequence(error: RecordError) -> bool:
+    """An error that damage to the data explains (a cut-off record, an empty member)."""
+    return error.kind == ERROR or error.code == "no-text"
+
+
+def _damaged(stream: object) -> str | None:
+    """What damage ended a decompressed or archive-member stream early, if any."""
+    for layer in (stream, getattr(stream, "raw", None)):
+        damage = getattr(layer, "damage", None)
+        if isinstance(damage, str):
+            return damage
+    return None
 
 
 def _same(stream: IO[bytes]) -> IO[bytes]:

@@ -16,12 +16,11 @@ import re
 from collections.abc import Iterator
 from typing import IO
 
-from . import encoding
+from . import encoding, limits
 from .fields import Draft
-from .records import RecordError
+from .records import SKIPPED, RecordError
 
 SOURCE = "Reuters"
-MAX_ELEMENT = 4 << 20  # one <REUTERS> element larger than this is damage, not an article
 
 _START = re.compile(rb"<REUTERS\b([^>]*)>", re.IGNORECASE)
 _END = b"</REUTERS>"
@@ -95,7 +94,7 @@ def _draft(element: str, attributes: str, origin: str, line: int) -> Draft | Rec
     if body is None and _element(text, "TITLE") is None:
         body = text  # TYPE="UNPROC": the text is not marked up at all
     elif body is None:
-        return RecordError(where, "no BODY: the story is a headline only", line)
+        return RecordError(where, "no BODY: the story is a headline only", line, SKIPPED, "no-text")
     body_text = _paragraphs(_plain(body or ""))
     dateline = " ".join(_plain(_element(text, "DATELINE") or "").split())
     if body_text and dateline:
@@ -129,8 +128,14 @@ def iter_sgml(stream: IO[bytes], origin: str) -> Iterator[Draft | RecordError]:
             raw = raw[match.end() :]
             chunk, size = [b""], 0
         size += len(raw)
-        if size > MAX_ELEMENT:
-            yield RecordError(origin, "a <REUTERS> element without its end tag", start_line)
+        if size > limits.MAX_SGML_ELEMENT:
+            yield RecordError(
+                origin,
+                f"a <REUTERS> element over {limits.MAX_SGML_ELEMENT >> 20} MB (no end tag?): "
+                "not read",
+                start_line,
+                code="too-large",
+            )
             chunk = []
             continue
         end = raw.find(_END)
@@ -143,6 +148,8 @@ def iter_sgml(stream: IO[bytes], origin: str) -> Iterator[Draft | RecordError]:
         yield _draft(element, encoding.decode(attributes), origin, start_line)
         chunk = []
     if chunk:
-        yield RecordError(origin, "the file ends inside a <REUTERS> element", start_line)
+        yield RecordError(
+            origin, "the file ends inside a <REUTERS> element", start_line, code="damaged"
+        )
     elif not found:
-        yield RecordError(origin, "no <REUTERS> elements found")
+        yield RecordError(origin, "no <REUTERS> elements found", code="no-articles")

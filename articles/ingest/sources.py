@@ -46,6 +46,11 @@ def domain_of(url: str) -> str | None:
         host = urlsplit(url if "://" in url else "http://" + url).hostname
     except ValueError:
         return None
+    return domain_of_host(host or "")
+
+
+def domain_of_host(host: str) -> str | None:
+    """'www.bbc.co.uk' -> 'bbc.co.uk': a host as a source name."""
     if not host or "." not in host:
         return None
     return _WWW.sub("", host.lower().rstrip(".")) or None

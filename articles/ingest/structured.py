@@ -1,8 +1,10 @@
 """Web pages, crawls, feeds, mail and Reuters SGML: from a stream to records.
 
 The reader (`reader.py`) decides the format; each format's own module turns the stream
-into drafts or page jobs; this module checks the file is what its name says, runs the
-fidelity rules on drafts (`fields.finish`) and hands pages to the extraction pool.
+into drafts or page jobs; this module checks the file is what its name says, hands pages
+to the extraction pool (a `PendingPage` stands for each until `pool.in_order`) and passes
+drafts on as `dateorder.Pending`, finished by the reader like every other format's once
+the dump's numeric date order is known.
 """
 
 from __future__ import annotations
@@ -10,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO
 
-from . import dates, encoding, feeds, fields, mail, reuters, warc, webpage
-from .pool import PagePool, Pending
-from .records import ParsedArticle, RecordError
+from . import dates, encoding, feeds, mail, reuters, warc, webpage
+from .dateorder import Pending
+from .fields import Draft
+from .pool import PagePool, PendingPage
+from .records import SKIPPED, RecordError
 
-MAX_HELD = 1000  # errors held back behind a crawl's last page before they are let out
-
-Item = ParsedArticle | RecordError | Pending
+Item = RecordError | Pending | PendingPage
 
 
 def read(
@@ -25,27 +27,43 @@ def read(
     stream: IO[bytes],
     origin: str,
     ctx: dates.DateContext,
+    tags: tuple[str, ...],
     pages: PagePool,
 ) -> Iterator[Item]:
-    """Every record of one file in format `fmt` ('html', 'warc', 'feed', 'mbox', 'eml', 'sgml')."""
+    """Every record of one file in format `fmt` ('html', 'warc', 'feed', 'mbox', 'eml', 'sgml').
+
+    `tags` are added to each of its articles (the folder's name).
+    """
     if not head:
-        yield RecordError(origin, "empty file")
+        yield RecordError(origin, "empty file", None, SKIPPED, "no-text")
         return
     if fmt != "warc" and encoding.looks_binary(head):
-        yield RecordError(origin, "binary file, not text")
+        yield RecordError(origin, "binary file, not text", code="binary")
         return
     if fmt == "feed" and not feeds.looks_like_feed(head):
         kind = "XML" if feeds.looks_like_xml(head) else "this file"
-        yield RecordError(origin, f"{kind} is not an RSS or Atom feed (not an article dump)")
+        yield RecordError(
+            origin, f"{kind} is not an RSS or Atom feed (not an article dump)", code="unsupported"
+        )
         return
-    if fmt in ("html", "warc"):
+    if fmt == "html":
+        yield from _pages(webpage.iter_pages(stream, origin, ctx, tags), pages)
+        return
+    if fmt == "warc":
         summary = warc.Summary()
-        if fmt == "html":
-            jobs = webpage.iter_pages(stream, origin, ctx)
-        else:
-            jobs = warc.iter_warc(stream, origin, ctx, summary)
-        yield from _pages(jobs, pages, summary, origin, crawl=fmt == "warc")
+        produced = False
+        for item in _pages(warc.iter_warc(stream, origin, ctx, summary, tags), pages):
+            produced = True
+            yield item
+        if not produced:
+            held = f": {summary}" if summary else ""
+            yield RecordError(
+                origin, f"no HTML pages (HTTP 200, text/html) found{held}", code="no-articles"
+            )
+        elif summary:
+            yield summary.warning(origin)
         return
+    drafts: Iterator[Draft | RecordError]
     if fmt == "feed":
         drafts = feeds.iter_feed(stream, origin)
     elif fmt == "mbox":
@@ -55,62 +73,12 @@ def read(
     else:
         drafts = reuters.iter_sgml(stream, origin)
     for draft in drafts:
-        if isinstance(draft, RecordError):
-            yield draft
-            continue
-        try:
-            yield fields.finish(draft, pages.options, ctx)
-        except Exception as error:  # one odd record must not lose the rest of the file
-            yield RecordError(
-                draft.origin, f"internal parser error: {type(error).__name__}: {error}", draft.line
-            )
+        yield draft if isinstance(draft, RecordError) else Pending(draft, ctx, tags)
 
 
 def _pages(
-    jobs: Iterator[webpage.PageJob | RecordError],
-    pages: PagePool,
-    summary: warc.Summary,
-    origin: str,
-    *,
-    crawl: bool,
-) -> Iterator[Item]:
-    """Pages handed to the extractor, in order, with the errors between them.
-
-    The last page and the errors after it wait for the end: the count of what a crawl
-    held besides pages goes with its last article.
-    """
-    last: Pending | None = None
-    after: list[RecordError] = []
-    errors = 0
-    try:
-        for job in jobs:
-            if isinstance(job, RecordError):
-                errors += 1
-                if last is None:
-                    yield job
-                elif len(after) < MAX_HELD:
-                    after.append(job)
-                else:  # a crawl of damaged records: memory stays bounded, the count goes
-                    yield last
-                    yield from after
-                    yield job
-                    last, after = None, []
-                continue
-            if last is not None:
-                yield last
-                yield from after
-                after = []
-            last = pages.submit(job)
-    except Exception:
-        # Damaged or cut-off data: keep the pages read before it (the reader reports it).
-        if last is not None:
-            yield last
-            yield from after
-        raise
-    if last is not None:
-        last.extra_warnings = (str(summary),) if summary else ()
-        yield last
-        yield from after
-    elif crawl and not errors:
-        held = f": {summary}" if summary else ""
-        yield RecordError(origin, f"no HTML pages (HTTP 200, text/html) found{held}")
+    jobs: Iterator[webpage.PageJob | RecordError], pages: PagePool
+) -> Iterator[RecordError | PendingPage]:
+    """Each page handed to the extractor, in order, with the errors between them."""
+    for job in jobs:
+        yield job if isinstance(job, RecordError) else pages.submit(job)

@@ -5,9 +5,11 @@ Each `response` record with HTTP status 200 and an HTML content type is a page f
 HTML extractor (`webpage.py`); its `WARC-Target-URI` is the article's URL and its
 `WARC-Date` the capture date, kept apart from the publication date the page states.
 Requests, metadata, revisits and the like are skipped silently; responses that are not
-HTML pages (images, scripts, redirects, errors) are counted and the count is reported.
-Records are streamed one at a time and a page's payload is capped at `webpage.MAX_PAGE`,
-so memory stays bounded whatever the crawl's size.
+HTML pages (images, scripts, redirects, errors) are counted, and the count is one warning
+(code `not-html`) at the end of the crawl. Records are streamed one at a time and a page's
+payload is capped at `limits.MAX_PAGE`, so memory stays bounded whatever the crawl's size.
+A `.warc.gz` is decompressed by the reader like any `.gz` (with its limits and its salvage
+of damaged data), so warcio always reads plain WARC records here.
 """
 
 from __future__ import annotations
@@ -15,15 +17,13 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-import zlib
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import IO, Any
 
-from . import dates
-from .records import RecordError
-from .webpage import MAX_PAGE, PageJob
+from . import dates, limits
+from .records import WARNING, RecordError
+from .webpage import PageJob, too_large
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
@@ -34,27 +34,6 @@ _REPAIRED = ("Replacing spaces in invalid WARC-Target-URI",)
 def looks_like_warc(head: bytes) -> bool:
     """Does the stream start with a WARC record header, or an ARC file's (the older format)?"""
     return head[:64].lstrip(b"\r\n").startswith((b"WARC/1.", b"WARC/0.", b"filedesc://"))
-
-
-def gzipped_by_record(head: bytes) -> bool:
-    """Is this gzip data compressed record by record (as crawlers write WARCs), rather than
-    as one stream (`gzip crawl.warc`)? Its first member is then followed by another."""
-    decompressor = zlib.decompressobj(31)
-    try:
-        decompressor.decompress(head, 1 << 20)
-    except zlib.error:
-        return False
-    return decompressor.eof and decompressor.unused_data.startswith(b"\x1f\x8b")
-
-
-def _capture_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _quiet(call: Any) -> tuple[Any, str]:
@@ -70,7 +49,7 @@ def _damage(origin: str, noise: str) -> RecordError | None:
     first = _first_paragraph(noise)
     if not first or first.startswith(_REPAIRED):
         return None
-    return RecordError(origin, f"damaged WARC data: {first}")
+    return RecordError(origin, f"damaged WARC data: {first}", code="damaged")
 
 
 def _first_paragraph(text: str) -> str:
@@ -94,9 +73,17 @@ class Summary:
     def __bool__(self) -> bool:
         return bool(self.skipped)
 
+    def warning(self, origin: str) -> RecordError:
+        """The crawl's one line about them, counted by the importer under `not-html`."""
+        return RecordError(origin, str(self), None, WARNING, "not-html")
+
 
 def iter_warc(
-    stream: IO[bytes], origin: str, ctx: dates.DateContext, summary: Summary
+    stream: IO[bytes],
+    origin: str,
+    ctx: dates.DateContext,
+    summary: Summary,
+    tags: tuple[str, ...] = (),
 ) -> Iterator[PageJob | RecordError]:
     """The HTML pages of a WARC as extraction jobs, and its damaged or oversized records."""
     from warcio.archiveiterator import ArchiveIterator
@@ -106,7 +93,7 @@ def iter_warc(
         # ARC files (the format before WARC) come through as WARC response records.
         records, noise = _quiet(lambda: iter(ArchiveIterator(stream, arc2warc=True)))
     except ArchiveLoadFailed as error:
-        yield RecordError(origin, f"not a readable WARC file: {_first_line(error)}")
+        yield _unreadable(origin, error)
         return
     number = 0
     while True:
@@ -114,7 +101,7 @@ def iter_warc(
         try:
             record, noise = _quiet(lambda: next(records, None))
         except ArchiveLoadFailed as error:
-            yield RecordError(origin, f"not a readable WARC file: {_first_line(error)}")
+            yield _unreadable(origin, error)
             return
         damage = _damage(origin, noise)
         if damage is not None:
@@ -139,16 +126,18 @@ def iter_warc(
             summary.note(f"HTTP {status or '?'}")
             continue
         content = record.content_stream()
-        data, noise = _quiet(lambda content=content: content.read(MAX_PAGE + 1))
+        data, noise = _quiet(lambda content=content: content.read(limits.MAX_PAGE + 1))
         damage = _damage(where, noise)
         if damage is not None:
             yield damage
             continue
-        if len(data) > MAX_PAGE:
-            yield RecordError(where, f"page larger than {MAX_PAGE >> 20} MB skipped")
+        if len(data) > limits.MAX_PAGE:
+            yield too_large(where)
             continue
         if getattr(record.raw_stream, "limit", 0) > 0:
-            yield RecordError(where, "record cut short (the WARC file ends inside it)")
+            yield RecordError(
+                where, "record cut short (the WARC file ends inside it)", code="damaged"
+            )
             continue
         match = _CHARSET.search(content_type)
         yield PageJob(
@@ -156,10 +145,12 @@ def iter_warc(
             where,
             ctx,
             url=uri or None,
-            captured_at=_capture_date(record.rec_headers.get_header("WARC-Date")),
+            captured=record.rec_headers.get_header("WARC-Date"),
             charset=match.group(1) if match else None,
+            tags=tags,
         )
 
 
-def _first_line(error: BaseException) -> str:
-    return _first_paragraph(str(error)) or type(error).__name__
+def _unreadable(origin: str, error: BaseException) -> RecordError:
+    first = _first_paragraph(str(error)) or type(error).__name__
+    return RecordError(origin, f"not a readable WARC file: {first}", code="unreadable")

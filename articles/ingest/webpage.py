@@ -21,14 +21,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 
-from . import clean, dates, encoding, fields, language
-from .records import ParsedArticle, ParseOptions, RecordError
+from . import clean, dates, encoding, fields, language, limits
+from .records import SKIPPED, ParsedArticle, ParseOptions, RecordError
 
-MAX_PAGE = 20 << 20  # a larger "page" is not an article page (and would hold a worker long)
 SNIFF = 1024
 MIN_PARAGRAPH = 40  # characters: a page whose every line is shorter holds links, not an article
 
 _NO_TEXT = "no article text found in the page (only navigation or boilerplate)"
+_BLANK = "the page has no text"
 # The extractor's own log lines ("discarding data: None") would reach the user's terminal;
 # what went wrong with a page is reported as its RecordError instead.
 _QUIET_LOGGERS = ("trafilatura", "htmldate", "courlan", "justext")
@@ -56,8 +56,9 @@ class PageJob:
     ctx: dates.DateContext
     line: int | None = None
     url: str | None = None
-    captured_at: datetime | None = None
+    captured: str | None = None  # when a crawler fetched it: a WARC record's WARC-Date
     charset: str | None = None  # from an HTTP Content-Type header
+    tags: tuple[str, ...] = ()  # added to the article (the folder's name)
 
 
 def looks_like_html(head: bytes) -> bool:
@@ -65,20 +66,25 @@ def looks_like_html(head: bytes) -> bool:
     return _HTML_START.match(head[:SNIFF]) is not None
 
 
-def read_page(stream: IO[bytes], origin: str) -> bytes | RecordError:
-    """A whole page file, or why not (too large)."""
-    data = stream.read(MAX_PAGE + 1)
-    if len(data) > MAX_PAGE:
-        return RecordError(origin, f"page larger than {MAX_PAGE >> 20} MB skipped")
-    return data
+def too_large(origin: str, line: int | None = None) -> RecordError:
+    """The error for a page over limits.MAX_PAGE."""
+    return RecordError(
+        origin,
+        f"page over the limit of {limits.MAX_PAGE >> 20} MB: not read",
+        line,
+        code="too-large",
+    )
 
 
 def iter_pages(
-    stream: IO[bytes], origin: str, ctx: dates.DateContext
+    stream: IO[bytes], origin: str, ctx: dates.DateContext, tags: tuple[str, ...] = ()
 ) -> Iterator[PageJob | RecordError]:
     """The one page an .html file holds, as a job for the extractor."""
-    data = read_page(stream, origin)
-    yield data if isinstance(data, RecordError) else PageJob(data, origin, ctx)
+    data = stream.read(limits.MAX_PAGE + 1)
+    if len(data) > limits.MAX_PAGE:
+        yield too_large(origin)
+        return
+    yield PageJob(data, origin, ctx, tags=tags)
 
 
 # -- decoding ------------------------------------------------------------------------------
@@ -212,16 +218,27 @@ def _authors(value: str | None) -> list[str]:
     return [name for name in _AUTHOR_SPLIT.split(value) if name.strip()]
 
 
-def _date_params(captured_at: datetime | None) -> dict[str, Any]:
+def _date_params(captured: str | None) -> dict[str, Any]:
     params: dict[str, Any] = {
         "original_date": True,
         "extensive_search": True,
         "outputformat": "%Y-%m-%dT%H:%M:%S%z",
     }
-    if captured_at is not None:
+    moment = _iso_moment(captured)
+    if moment is not None and moment.year >= dates.MIN_YEAR:
         # A page cannot have been published after it was fetched.
-        params["max_date"] = captured_at.strftime("%Y-%m-%d")
+        params["max_date"] = moment.strftime("%Y-%m-%d")
     return params
+
+
+def _iso_moment(value: str | None) -> datetime | None:
+    """A WARC-Date (ISO 8601, W3C profile) as a datetime, or None."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def _metadata(tree: Any, url: str | None, date_params: dict[str, Any]) -> Any:
@@ -267,22 +284,26 @@ def page_draft(job: PageJob) -> fields.Draft | RecordError:
     # NUL and other control characters make lxml refuse the page; the text keeps the rest.
     text = _CONTROLS.sub("", decode_page(job.data, job.charset))
     if not text.strip():
-        return RecordError(job.origin, "empty page", job.line)
+        return RecordError(job.origin, "empty page", job.line, SKIPPED, "no-text")
     tree = load_html(text)
     if tree is None:
-        return RecordError(job.origin, "not a readable HTML page", job.line)
+        return RecordError(job.origin, "not a readable HTML page", job.line, code="unreadable")
     # The extractor works on its own copy of the tree; ours stays whole for the metadata.
     document: Any = trafilatura.bare_extraction(
         tree, url=job.url, fast=True, favor_recall=True, include_comments=False, include_tables=True
     )
-    body = _paragraphs(document.text or "") if document is not None else ""
+    # Entities typed twice and mojibake are repaired as in every other format.
+    body = encoding.clean_text(_paragraphs(document.text or "")) if document is not None else ""
     if document is None or not _reads_like_text(body):
-        blank = not "".join(tree.itertext()).strip()
-        return RecordError(job.origin, "the page has no text" if blank else _NO_TEXT, job.line)
-    meta = _metadata(tree, job.url, _date_params(job.captured_at))
+        if not "".join(tree.itertext()).strip():
+            return RecordError(job.origin, _BLANK, job.line, SKIPPED, "no-text")
+        return RecordError(job.origin, _NO_TEXT, job.line, SKIPPED, "only-boilerplate")
+    meta = _metadata(tree, job.url, _date_params(job.captured))
     draft = fields.Draft(origin=job.origin, line=job.line)
     sitename = encoding.clean_text(meta.sitename or "")
-    draft.title = _headline(encoding.clean_text(meta.title or ""), tree, sitename)
+    draft.title = encoding.clean_text(
+        _headline(encoding.clean_text(meta.title or ""), tree, sitename)
+    )
     draft.body = body
     draft.date = meta.date or None
     draft.url = job.url or meta.url or ""
@@ -290,7 +311,9 @@ def page_draft(job: PageJob) -> fields.Draft | RecordError:
     # The text's own language first: templates often declare "en" whatever the page says.
     draft.language = language.detect_language(body) or _declared_language(tree)
     draft.authors = _authors(encoding.clean_text(meta.author or ""))
-    draft.captured_at = job.captured_at
+    # Read, checked and kept apart from the publication date by fields.finish.
+    draft.captured = job.captured
+    draft.captured_field = "warc-date"
     return draft
 
 
@@ -300,10 +323,14 @@ def parse_page(job: PageJob, options: ParseOptions) -> ParsedArticle | RecordErr
         draft = page_draft(job)
         if isinstance(draft, RecordError):
             return draft
-        return fields.finish(draft, options, job.ctx)
+        # Its date is ISO 8601 (htmldate's), so the dump's numeric date order plays no part.
+        return fields.finish(draft, options, job.ctx, extra_tags=job.tags)
     except Exception as error:  # one odd page must not end the import
         return RecordError(
-            job.origin, f"internal parser error: {type(error).__name__}: {error}", job.line
+            job.origin,
+            f"internal parser error: {type(error).__name__}: {error}",
+            job.line,
+            code="internal-error",
         )
 
 

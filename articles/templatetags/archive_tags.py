@@ -94,11 +94,11 @@ def select_options(choices: Any, current: Any) -> SafeString:
 
 
 @register.simple_tag
-def facet_value(value: dict[str, Any], estimated: bool = False) -> SafeString:
+def facet_value(value: dict[str, Any]) -> SafeString:
     """One facet value as an `<li>`: the link that adds (or, when selected, removes) it,
     and its count. In Python like `article_item`: a search page shows some fifty."""
     label, href = _escape(str(value["label"])), _escape(value["href"])
-    count = f"{'≈' if estimated else ''}{value['count']}"
+    count = f"{value['count']:,}"
     if value["selected"]:
         return mark_safe(  # noqa: S308 -- escaped above
             f'<li class="selected"><a href="{href}" aria-current="true" title="Remove this '
@@ -111,7 +111,7 @@ def facet_value(value: dict[str, Any], estimated: bool = False) -> SafeString:
 
 
 @register.simple_tag
-def timeline_chart(bars: list[dict[str, Any]], unit: str, estimated: bool = False) -> SafeString:
+def timeline_chart(bars: list[dict[str, Any]], unit: str) -> SafeString:
     """The matches per year or month as an SVG bar chart, each bar a link narrowing the dates.
 
     Accessible without a mouse or sight: the chart is a labelled group (an image role would
@@ -126,8 +126,7 @@ def timeline_chart(bars: list[dict[str, Any]], unit: str, estimated: bool = Fals
     html = [
         '<figure class="timeline">\n  <svg viewBox="0 0 100 100" preserveAspectRatio="none" '
         'role="group" aria-labelledby="timeline-title" focusable="false">\n    '
-        f'<title id="timeline-title">Matches per {unit}'
-        f"{' (estimated)' if estimated else ''}: {values}</title>\n"
+        f'<title id="timeline-title">Matches per {unit}: {values}</title>\n'
     ]
     for bar in bars:
         label, count = _escape(str(bar["label"])), bar["count"]

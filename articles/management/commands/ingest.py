@@ -21,6 +21,7 @@ from articles.importer import (
     start_run,
 )
 from articles.ingest import FORMATS
+from articles.ingest.dates import ORDERS as DATE_ORDERS
 from articles.ingest.records import ParseOptions, RecordError
 from articles.models import ImportRun
 
@@ -63,6 +64,18 @@ class Command(BaseCommand):
         )
         parser.add_argument("--format", default="auto", choices=list(FORMATS))
         parser.add_argument(
+            "--date-order",
+            default="dmy",
+            choices=DATE_ORDERS,
+            help="how to read numeric dates like 04/06/2019 when the dump's own dates do not "
+            "settle it: dmy (day first, the default) or mdy (month first)",
+        )
+        parser.add_argument(
+            "--tag-from-folder",
+            action="store_true",
+            help="tag each file's articles with the name of its folder (also inside archives)",
+        )
+        parser.add_argument(
             "--dry-run", action="store_true", help="parse and report, write no articles"
         )
         parser.add_argument(
@@ -81,6 +94,8 @@ class Command(BaseCommand):
             format=opts["format"],
             source=(opts["source"] or "").strip() or None,
             tags=tuple(t.strip() for t in opts["tags"] if t.strip()),
+            date_order=opts["date_order"],
+            tag_from_folder=opts["tag_from_folder"],
         )
         batch_size: int = opts["batch_size"]
         if batch_size < 1:
@@ -170,7 +185,8 @@ class _Progress:
 
     def error(self, error: RecordError, warning: bool) -> None:
         line = f"{error.origin}:{error.line}" if error.line is not None else error.origin
-        text = f"{line}: {'warning: ' if warning else ''}{error.message}"
+        kind = "warning" if warning and error.kind == "error" else error.kind
+        text = f"{line}: {'' if kind == 'error' else kind + ': '}{error.message}"
         if self.bar is not None:
             self.bar.write(text, file=self.stream)
         else:

@@ -5,7 +5,7 @@ counted over the BBC News set, Arabic words over SaudiNewsNet, both in
 ../shared/corpora; French from the `wordfreq` package (no French corpus is at
 hand), scaled to counts. Usage, from the repository root:
 
-    python -m articles.bench.build_wordlists ../shared/corpora articles/bench/data
+    python -m bench.build_wordlists ../shared/corpora bench/data
 
 (`wordfreq` must be importable for French; it is not a project dependency.)
 """
@@ -21,7 +21,7 @@ from collections import Counter
 from pathlib import Path
 
 # Words too frequent to make a bigram or a query term interesting.
-from articles.bench.corpus import STOP_EN
+from bench.corpus import STOP_EN
 
 EN_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 AR_WORD = re.compile(r"[\u0621-\u064a]{2,}")

@@ -5,7 +5,7 @@ a mixed list of paths (searches of every class, article pages, browse pages) to
 the server until `seconds` have passed or `max_requests` were sent, then one
 JSON summary is printed on stdout. Only 127.0.0.1 / localhost / ::1 are allowed.
 
-    python -m articles.bench.load --base http://127.0.0.1:8123 --paths paths.json \
+    python -m bench.load --base http://127.0.0.1:8123 --paths paths.json \
         --clients 16 --seconds 60
 """
 

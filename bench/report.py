@@ -7,7 +7,7 @@ from typing import Any
 TARGET_FAST_MS = 30.0  # p95 of rare and mid searches
 TARGET_SEARCH_MS = 100.0  # p95 of every other search
 TARGET_PAGE_MS = 20.0  # p95 of article and browse pages
-PEERS = ("naive_django", "sqlite_fts5", "tantivy")
+PEERS = ("sqlite_fts5", "tantivy")
 
 
 # Classes whose count must be exact (issue 6: "rare and mid counts are exact").
@@ -106,7 +106,7 @@ def table(results: dict[str, Any]) -> str:
     header = (
         f"{'search (ms, warm)':<24} {'matches':>9} {'shown':>9} "
         f"{'page p50':>8} {'p95':>7} {'api p50':>8} {'p95':>7} {'first':>7}  "
-        f"{'naive p50':>9} {'ratio':>6} {'fts5 p50':>8} {'ratio':>6} "
+        f"{'fts5 p50':>8} {'ratio':>6} "
         f"{'tantivy':>7} {'ratio':>6}  target"
     )
     lines.append(header)
@@ -123,8 +123,7 @@ def table(results: dict[str, Any]) -> str:
             f"{row['page']['p50_ms']:>8.1f} {row['page']['p95_ms']:>7.1f} "
             f"{row['api']['p50_ms']:>8.1f} {row['api']['p95_ms']:>7.1f} "
             f"{max(row['page']['first_ms'], row['api']['first_ms']):>7.1f}  "
-            f"{cells[0][0]:>9} {cells[0][1]:>6} {cells[1][0]:>8} {cells[1][1]:>6} "
-            f"{cells[2][0]:>7} {cells[2][1]:>6}  "
+            f"{cells[0][0]:>8} {cells[0][1]:>6} {cells[1][0]:>7} {cells[1][1]:>6}  "
             f"{_verdict(row.get('meets_target'), row.get('count_as_required'))} "
             f"(p95 <= {search_target(row['class']):.0f})"
         )
@@ -234,8 +233,8 @@ def markdown(results: dict[str, Any]) -> str:
     out += [
         "",
         "| search | matches | shown | page p50 | page p95 | api p50 | api p95 | first "
-        "| naive p50 (ratio) | FTS5 p50 (ratio) | tantivy p50 (ratio) | target |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+        "| FTS5 p50 (ratio) | tantivy p50 (ratio) | target |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
     ]
     for row in results.get("searches", []):
         peers = row.get("peers", {})

@@ -1,4 +1,4 @@
-"""The benchmark run behind `manage.py bench`: import, measure, compare, load-test, report.
+"""The benchmark run behind `python -m bench`: import, measure, compare, load-test, report.
 
 The command first re-executes itself with the bench environment (`launch`):
 its own database (`<name>_bench`, never the user's archive), DEBUG off and the
@@ -37,7 +37,7 @@ from newsarchive.startup import freeze_loaded_objects
 
 from .corpus import CorpusSpec, pick_terms, terms_path, write_jsonl, write_text_files
 from .load import percentile
-from .peers import Fts5Peer, NaiveDjango, TantivyPeer, fts5_available, tantivy_available
+from .peers import Fts5Peer, TantivyPeer, fts5_available
 from .queries import (
     OR_TERM_TARGET,
     PHRASE_TARGET,
@@ -88,23 +88,24 @@ class Options:
 # --- the parent: pick the bench database and re-execute ---------------------------------------
 
 
-def bench_name(name: str) -> str:
-    return name if name.endswith(SUFFIX) else f"{name}{SUFFIX}"
+def bench_name(name: str, suffix: str = SUFFIX) -> str:
+    return name if name.endswith(suffix) else f"{name}{suffix}"
 
 
-def bench_environment(environ: Mapping[str, str]) -> dict[str, str]:
-    """The environment of the child: its own database, production settings, DEBUG off."""
+def isolated_environment(environ: Mapping[str, str], suffix: str) -> dict[str, str]:
+    """`environ` with the database `<name><suffix>` on the same server instead of the
+    user's, production settings and DEBUG off."""
     env = dict(environ)
     url = environ.get("DATABASE_URL", "")
     if url:
-        env["DATABASE_URL"] = with_database(url, bench_name(_url_database(url)))
+        env["DATABASE_URL"] = with_database(url, bench_name(_url_database(url), suffix))
     else:
         env["EMBEDDED_DATABASE_NAME"] = bench_name(
-            environ.get("EMBEDDED_DATABASE_NAME") or "newsarchive"
+            environ.get("EMBEDDED_DATABASE_NAME") or "newsarchive", suffix
         )
+        env["USE_EMBEDDED_DATABASE"] = "true"  # DEBUG is off below
     env.update(
         {
-            CHILD_FLAG: "1",
             "DEBUG": "false",
             "SECRET_KEY": environ.get(CHILD_FLAG + "_KEY") or secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
@@ -112,10 +113,18 @@ def bench_environment(environ: Mapping[str, str]) -> dict[str, str]:
             "SESSION_COOKIE_SECURE": "false",
             "CSRF_COOKIE_SECURE": "false",
             "SECURE_HSTS_SECONDS": "0",
+            # The load test's 16 clients share one address; the per-client limits would
+            # turn most of its requests into 429s.
+            "RATELIMITS": "false",
             "PYTHONUNBUFFERED": "1",
         }
     )
     return env
+
+
+def bench_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment of the child: its own database, production settings, DEBUG off."""
+    return {**isolated_environment(environ, SUFFIX), CHILD_FLAG: "1"}
 
 
 def _url_database(url: str) -> str:
@@ -157,19 +166,33 @@ def create_database(url: str) -> None:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
-def launch(argv: list[str], manage_py: Path) -> int:
+def launch(argv: list[str], root: Path) -> int:
     """Run the benchmark in a child process with the bench environment; its exit code."""
     env = bench_environment(os.environ)
     if env.get("DATABASE_URL"):
         create_database(env["DATABASE_URL"])
-    command = [sys.executable, str(manage_py), "bench", *argv]
-    child = subprocess.Popen(command, env=env)  # noqa: S603 (our own interpreter and arguments)
+    command = [sys.executable, "-m", "bench", *argv]
+    # S603: our own interpreter and arguments.
+    child = subprocess.Popen(command, env=env, cwd=root)  # noqa: S603
     while True:
         try:
             return child.wait()
         except KeyboardInterrupt:
             # The child got the same Ctrl-C; let it stop its server and finish.
             continue
+
+
+def setup_django() -> None:
+    """Load the project's settings in a process not started by manage.py."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsarchive.settings")
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        django.setup()
+    except ImproperlyConfigured as exc:
+        # As manage.py says it: the operator's mistake, without a traceback.
+        raise SystemExit(f"Configuration error: {exc}") from exc
 
 
 # --- the child: the run itself -----------------------------------------------------------------
@@ -202,16 +225,11 @@ class Runner:
         if not name.endswith(SUFFIX):
             raise BenchError(
                 f"refusing to benchmark in database {name!r}: its name must end in {SUFFIX!r} "
-                "(run `manage.py bench`, which picks the bench database itself)"
+                "(run `python -m bench`, which picks the bench database itself)"
             )
 
     def _admin(self) -> Any:
-        import psycopg
-        from django.db import connection
-
-        params = connection.get_connection_params()
-        kwargs = {k: params[k] for k in ("host", "port", "user", "password") if params.get(k)}
-        return psycopg.connect(dbname="postgres", autocommit=True, **kwargs)
+        return admin_connection()
 
     def _env_for(self, database: str) -> dict[str, str]:
         env = dict(os.environ)
@@ -284,31 +302,7 @@ class Runner:
         """Run `manage.py ingest` as its own process; its rate, wall time and peak RSS."""
         database = env.get("EMBEDDED_DATABASE_NAME") or urlsplit(env["DATABASE_URL"]).path[1:]
         log = self.dir / f"ingest-{database}-{Path(args[0]).name}.log"
-        with log.open("w") as handle:
-            started = time.perf_counter()
-            process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-                [sys.executable, str(self.manage_py), "ingest", *args],
-                env=env,
-                stdout=handle,
-                stderr=subprocess.STDOUT,
-            )
-            _, status, usage = os.wait4(process.pid, 0)
-            process.returncode = os.waitstatus_to_exitcode(status)
-            wall = time.perf_counter() - started
-        text = log.read_text(errors="replace")
-        if process.returncode != 0:
-            tail = "\n".join(text.splitlines()[-5:])
-            raise BenchError(f"ingest exited {process.returncode} (log: {log}):\n{tail}")
-        created = _last_number(r"created ([\d,]+)", text)
-        reported = _last_number(r"([\d,]+) articles/s", text)
-        return {
-            "created": created,
-            "reported_articles_per_s": reported,
-            "wall_s": round(wall, 2),
-            "wall_articles_per_s": round(created / wall, 1) if created else 0.0,
-            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
-            "summary": _last_line_with("articles/s", text),
-        }
+        return run_ingest(self.manage_py, args, env, log)
 
     def text_ingest(self) -> dict[str, Any]:
         """Ingest plain-text files (a smaller sample) into a throwaway database."""
@@ -558,8 +552,7 @@ class Runner:
         return out
 
     def measure_peers(self, queries: list[Query], corpus: Path) -> dict[str, Any]:
-
-        peers: list[Any] = [NaiveDjango(self._configs)]
+        peers: list[Any] = []
         info: dict[str, Any] = {}
         if fts5_available():
             path = self.dir / f"fts5-{self.spec.name()}.sqlite"
@@ -570,15 +563,12 @@ class Runner:
             peers.append(Fts5Peer(path))
         else:
             info["sqlite_fts5"] = "this Python's sqlite3 has no FTS5; skipped"
-        if tantivy_available():
-            path = self.dir / f"tantivy-{self.spec.name()}"
-            if not (path / "meta.json").exists() or self.o.fresh:
-                started = time.perf_counter()
-                TantivyPeer.build(corpus, path)
-                info["tantivy_build_s"] = round(time.perf_counter() - started, 1)
-            peers.append(TantivyPeer(path))
-        else:
-            info["tantivy"] = 'not installed (pip install -e ".[bench]"); skipped'
+        path = self.dir / f"tantivy-{self.spec.name()}"
+        if not (path / "meta.json").exists() or self.o.fresh:
+            started = time.perf_counter()
+            TantivyPeer.build(corpus, path)
+            info["tantivy_build_s"] = round(time.perf_counter() - started, 1)
+        peers.append(TantivyPeer(path))
         results: dict[str, dict[str, Any]] = {}
         for peer in peers:
             self.say(f"peer: {peer.name}")
@@ -752,7 +742,7 @@ class Runner:
                 [
                     sys.executable,
                     "-m",
-                    "articles.bench.load",
+                    "bench.load",
                     "--base",
                     f"http://127.0.0.1:{port}",
                     "--paths",
@@ -880,6 +870,45 @@ def _backend_cpu_reader(connection: Any) -> Callable[[], tuple[int, float]] | No
     except OSError:
         return None
     return read
+
+
+def admin_connection() -> Any:
+    """An autocommit connection to the maintenance database of Django's database server."""
+    import psycopg
+    from django.db import connection
+
+    params = connection.get_connection_params()
+    kwargs = {k: params[k] for k in ("host", "port", "user", "password") if params.get(k)}
+    return psycopg.connect(dbname="postgres", autocommit=True, **kwargs)
+
+
+def run_ingest(manage_py: Path, args: list[str], env: dict[str, str], log: Path) -> dict[str, Any]:
+    """Run `manage.py ingest` as its own process; its rate, wall time and peak RSS."""
+    with log.open("w") as handle:
+        started = time.perf_counter()
+        process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+            [sys.executable, str(manage_py), "ingest", *args],
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - started
+    text = log.read_text(errors="replace")
+    if process.returncode != 0:
+        tail = "\n".join(text.splitlines()[-5:])
+        raise BenchError(f"ingest exited {process.returncode} (log: {log}):\n{tail}")
+    created = _last_number(r"created ([\d,]+)", text)
+    reported = _last_number(r"([\d,]+) articles/s", text)
+    return {
+        "created": created,
+        "reported_articles_per_s": reported,
+        "wall_s": round(wall, 2),
+        "wall_articles_per_s": round(created / wall, 1) if created else 0.0,
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "summary": _last_line_with("articles/s", text),
+    }
 
 
 def _last_number(pattern: str, text: str) -> float:
@@ -1035,7 +1064,7 @@ def machine_info() -> dict[str, Any]:
 
 def _git_revision() -> str:
     """The commit measured, with "+dirty" when the work tree had uncommitted changes."""
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[1]
 
     def git(*args: str) -> str:
         return subprocess.run(  # noqa: S603 -- fixed git arguments

@@ -3,13 +3,10 @@
 Each peer answers what one search page needs: the 20 best matches by relevance
 with a highlighted snippet each, the number of matches, and the top sources.
 
-- `NaiveDjango`: what Django's documentation shows: rank every match with
-  `SearchRank` over the full stored vector, exact `count()`, `SearchHeadline`,
-  an exact GROUP BY for the source facet.
 - `Fts5Peer`: SQLite FTS5 with bm25 (what Datasette users run), standard library
   `sqlite3`, built from the same JSON Lines dump.
-- `TantivyPeer`: tantivy (a Rust Lucene-class engine) when its Python package is
-  installed (`pip install -e ".[bench]"`); skipped otherwise.
+- `TantivyPeer`: tantivy (a Rust Lucene-class engine) used directly through its
+  Python package.
 """
 
 from __future__ import annotations
@@ -144,14 +141,6 @@ def _day_number(day: str) -> int:
     return int(day.replace("-", ""))
 
 
-def tantivy_available() -> bool:
-    try:
-        import tantivy  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 class TantivyPeer:
     """tantivy with English stemming, title boosted; counts, a terms facet, snippets."""
 
@@ -238,44 +227,3 @@ class TantivyPeer:
             ids.append(doc["id"][0])
         self.searcher.aggregate(q, {"sources": {"terms": {"field": "source", "size": 10}}})
         return PeerAnswer(getattr(result, "count", 0) or 0, tuple(ids))
-
-
-class NaiveDjango:
-    """The approach Django's documentation shows, over the same archive and configurations."""
-
-    name = "naive_django"
-
-    def __init__(self, configs: list[str]) -> None:
-        self.configs = configs
-
-    def search(self, query: Query) -> PeerAnswer:
-        from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-        from django.db.models import Count, F
-
-        from articles.models import Article
-
-        search: Any = None
-        for config in self.configs:
-            part = SearchQuery(query.websearch(), search_type="websearch", config=config)
-            search = part if search is None else search | part
-        matches = Article.objects.visible().filter(search_vector=search)
-        f = query.filters
-        if f.source:
-            matches = matches.filter(source__slug=f.source)
-        if f.tag:
-            matches = matches.filter(tags__slug=f.tag)
-        if f.date_from:
-            matches = matches.filter(
-                published_at__date__gte=f.date_from, published_at__date__lte=f.date_to
-            )
-        count = matches.count()
-        top = list(
-            matches.annotate(
-                rank=SearchRank(F("search_vector"), search),
-                snippet=SearchHeadline("body", search, config="english"),
-            )
-            .order_by("-rank", "-published_at")
-            .values_list("id", "snippet")[:20]
-        )
-        list(matches.values("source__name").annotate(n=Count("id")).order_by("-n")[:10])
-        return PeerAnswer(count, tuple(row[0] for row in top))

@@ -1,0 +1,1 @@
+"""Known-item relevance evaluation of the archive's search against two peers."""
