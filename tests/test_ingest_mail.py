@@ -99,3 +99,19 @@ def test_a_file_named_mbox_that_is_not_one_is_one_line(tmp_path):
     assert [str(e) for e in records] == [
         f"{tmp_path / 'notes.mbox'}:1: not an mbox mailbox (no 'From ' line first)"
     ]
+
+
+def test_numeric_dates_of_a_mailbox_wait_for_the_order_the_mailbox_proves(tmp_path):
+    mbox = "".join(
+        f"From a@example.org Mon Jan  5 10:00:00 2004\nFrom: Jane Doe <a@example.org>\n"
+        f"Subject: Message {n}\nDate: {date}\n\nThe text of message {n}, long enough.\n\n"
+        for n, date in enumerate(["04/06/2019 10:00", "12/25/2019 09:00"])
+    )
+    records = parse_dump(tmp_path, "list.mbox", mbox)
+    assert [(a.title, a.published_at) for a in parsed_articles(records)] == [
+        ("Message 0", datetime(2019, 4, 6, 10, 0, tzinfo=UTC)),
+        ("Message 1", datetime(2019, 12, 25, 9, 0, tzinfo=UTC)),
+    ]
+    [note] = parse_errors(records)
+    assert (note.kind, note.code, note.line) == ("warning", "date-order", 1)
+    assert note.message == "dates in 'date' read month first ('12/25/2019 09:00' proves it)"

@@ -116,7 +116,9 @@ def iter_feed(stream: IO[bytes], origin: str) -> Iterator[Draft | RecordError]:
             entry.get("published_parsed") or entry.get("updated_parsed")
         )
         if draft.published_at is None:
-            draft.date = entry.get("published") or entry.get("updated")
+            # A date feedparser could not read: ours, in the order the feed's dates settle.
+            draft.date_field = "published" if entry.get("published") else "updated"
+            draft.date = entry.get(draft.date_field)
         draft.source = feed_title
         draft.authors = [encoding.clean_text(name) for name in _names(entry)]
         draft.tags = [

@@ -127,7 +127,8 @@ def _draft(data: bytes, origin: str, line: int | None) -> Draft | RecordError:
         if moment is not None and moment.tzinfo is not None:
             draft.published_at = moment.astimezone(UTC)
         else:
-            draft.date = date  # the general parser: --timezone, or a warning if unreadable
+            # The general parser: --timezone, the mailbox's date order, or a warning.
+            draft.date, draft.date_field = date, "date"
     author = _display_name(parsed)
     draft.authors = [author] if author else []
     draft.tags = _groups(parsed)

@@ -104,6 +104,7 @@ def _draft(element: str, attributes: str, origin: str, line: int) -> Draft | Rec
     raw_date = _element(element, "DATE")
     if raw_date is not None:
         draft.date = _date(_plain(raw_date)) or _plain(raw_date).strip()
+        draft.date_field = "date"
     draft.tags = _tags(element, "TOPICS") + _tags(element, "PLACES")
     author = _BYLINE.sub("", " ".join(_plain(_element(text, "AUTHOR") or "").split()))
     draft.authors = [author] if author else []

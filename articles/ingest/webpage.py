@@ -306,6 +306,7 @@ def page_draft(job: PageJob) -> fields.Draft | RecordError:
     )
     draft.body = body
     draft.date = meta.date or None
+    draft.date_field = "date"
     draft.url = job.url or meta.url or ""
     draft.source = sitename
     # The text's own language first: templates often declare "en" whatever the page says.
