@@ -201,8 +201,14 @@ this spring</a></li><li><a href="/b">Port expansion plans unveiled</a></li></ul>
 """
 
 
-def warc_bytes(records: Iterable[tuple[str, str, str, bytes]], *, gzip: bool = False) -> bytes:
-    """A WARC of (url, HTTP status line, content type, payload) responses, each with its request."""
+def warc_bytes(
+    records: Iterable[tuple[str, str, str, bytes]],
+    *,
+    gzip: bool = False,
+    captured: str = "2023-05-06T07:08:09Z",
+) -> bytes:
+    """A WARC of (url, HTTP status line, content type, payload) responses, each with its request,
+    all fetched at `captured` (their WARC-Date)."""
     import io
 
     from warcio.statusandheaders import StatusAndHeaders
@@ -224,7 +230,7 @@ def warc_bytes(records: Iterable[tuple[str, str, str, bytes]], *, gzip: bool = F
             "response",
             payload=io.BytesIO(payload),
             http_headers=headers,
-            warc_headers_dict={"WARC-Date": "2023-05-06T07:08:09Z"},
+            warc_headers_dict={"WARC-Date": captured},
         )
         writer.write_record(response)
     return out.getvalue()

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tests.factories import only_article, parse_dump, parse_errors, parsed_articles
+from tests.factories import (
+    only_article,
+    parse_dump,
+    parse_errors,
+    parse_paths,
+    parsed_articles,
+    write_dump,
+)
 
 RSS = """<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"
@@ -108,3 +115,17 @@ def test_a_broken_feed_is_one_line(tmp_path):
     assert [e.message for e in records] == [
         "this file is not an RSS or Atom feed (not an article dump)"
     ]
+
+
+def test_an_entry_goes_through_the_checks_of_every_format(tmp_path):
+    feed = RSS.replace("<language>en-gb</language>", "<language>English</language>").replace(
+        "<link>https://gazette.example.com/news/bridge</link>",
+        "<link>javascript:alert(1)</link>",
+    )
+    write_dump(tmp_path, "coast/gazette.rss", feed)
+    records = parse_paths(tmp_path, tag_from_folder=True)
+    [article] = parsed_articles(records)
+    assert article.language == "en"
+    assert article.url is None
+    assert article.tags == ("Transport", "City", "coast")
+    assert [(w.kind, w.code) for w in article.warnings] == [("warning", "url-dropped")]

@@ -188,3 +188,27 @@ def test_xhtml_with_an_xml_declaration_is_a_page_too(tmp_path):
     page = '<?xml version="1.0" encoding="utf-8"?>\n' + news_page().replace("<!DOCTYPE html>\n", "")
     article = only_article(parse_dump(tmp_path, "story", page))
     assert article.title == "Harbour bridge reopens after two years of repairs"
+
+
+def test_pages_from_workers_and_drafts_waiting_for_the_date_order_all_come_out(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(pool, "INLINE_PAGES", 0)  # every page goes to a worker process
+    draft = {"title": "Waiting for its order", "body": "A short body.", "date": "04-06-2019"}
+    write_dump(tmp_path, "a/first.jsonl", json.dumps(draft) + "\n")
+    titles = [f"Harbour bridge news number {n} of the week" for n in range(3)]
+    for n, title in enumerate(titles):
+        write_dump(tmp_path, f"b/{n}.html", news_page(title))
+    proof = {"title": "The proof", "body": "Another body.", "date": "12-25-2018"}
+    write_dump(tmp_path, "c/last.jsonl", json.dumps(proof) + "\n")
+    records = parse_paths(tmp_path, tag_from_folder=True)
+    # The pages pass the draft held until the last file proves the order (month first).
+    assert [getattr(r, "title", getattr(r, "code", None)) for r in records] == [
+        *titles,
+        "date-order",
+        "Waiting for its order",
+        "The proof",
+    ]
+    articles = parsed_articles(records)
+    assert [a.tags for a in articles] == [("b",)] * 3 + [("a",), ("c",)]
+    assert articles[3].published_at == datetime(2019, 4, 6, tzinfo=UTC)

@@ -115,3 +115,18 @@ def test_numeric_dates_of_a_mailbox_wait_for_the_order_the_mailbox_proves(tmp_pa
     [note] = parse_errors(records)
     assert (note.kind, note.code, note.line) == ("warning", "date-order", 1)
     assert note.message == "dates in 'date' read month first ('12/25/2019 09:00' proves it)"
+
+
+def test_a_message_keeps_what_the_checks_let_through(tmp_path):
+    message = (
+        "From: Staff <news@example.org>\nSubject: Caf&amp;eacute; reopens\n"
+        "Content-Type: text/plain; charset=utf-8\n"
+        "Date: Thu, 04 Mar 2021 09:30:00 +0100\nArchived-At: <https://lists.example.org/m/1>\n\n"
+        "The caf\u00c3\u00a9 on the harbour reopened on Thursday.\n"
+    )
+    article = only_article(parse_dump(tmp_path, "cafe.eml", message))
+    assert article.title == "Café reopens"
+    assert article.body == "The café on the harbour reopened on Thursday."
+    assert article.authors == ()
+    assert [w.code for w in article.warnings] == ["author-dropped"]
+    assert article.url == "https://lists.example.org/m/1"

@@ -12,8 +12,10 @@ from tests.factories import (
     only_article,
     parse_dump,
     parse_errors,
+    parse_paths,
     parsed_articles,
     warc_bytes,
+    write_dump,
 )
 
 BRIDGE = "https://gazette.example.com/news/bridge"
@@ -172,3 +174,31 @@ def test_a_warc_gzipped_whole_rather_than_record_by_record(tmp_path):
     data = gzip.compress(warc_bytes([(BRIDGE, "200 OK", "text/html", page())]))
     article = only_article(parse_dump(tmp_path, "crawl.warc.gz", data))
     assert article.url == BRIDGE
+
+
+def test_a_warc_date_no_article_can_have_is_a_warning_not_a_capture_date(tmp_path):
+    data = warc_bytes([(BRIDGE, "200 OK", "text/html", page())], captured="9999-12-31T00:00:00Z")
+    article = only_article(parse_dump(tmp_path, "crawl.warc", data))
+    assert article.captured_at is None
+    assert article.published_at == datetime(2021, 3, 4, 8, 30, tzinfo=UTC)
+    [warning] = article.warnings
+    assert (warning.kind, warning.code) == ("warning", "date-out-of-range")
+    assert warning.message.startswith("capture date '9999-12-31T00:00:00Z' is outside 1800-")
+
+
+def test_pages_of_a_crawl_take_the_folder_tag_and_the_checks_of_every_format(tmp_path):
+    page_html = news_page(author="Staff").replace(
+        "<p>The harbour",
+        "<p>He said &amp;quot;at last&amp;quot;, caf\u00c3\u00a9 owners cheered. The harbour",
+    )
+    data = warc_bytes([(BRIDGE + "?utm_source=feed", "200 OK", "text/html", page_html.encode())])
+    write_dump(tmp_path, "harbour/crawl.warc", data)
+    article = only_article(parse_paths(tmp_path, tag_from_folder=True))
+    assert article.tags == ("harbour",)
+    # Entities escaped twice and mojibake are repaired, as in every other format.
+    assert article.body.startswith('He said "at last", café owners cheered. The harbour')
+    assert article.canonical_url == BRIDGE
+    assert article.outlet_key == "example"
+    # A page's furniture is no author; the dropped name is a warning with its code.
+    assert article.authors == ()
+    assert [w.code for w in article.warnings] == ["author-dropped"]
