@@ -148,3 +148,89 @@ def parse_errors(records: list[Any]) -> list[Any]:
     from articles.ingest import RecordError
 
     return [r for r in records if isinstance(r, RecordError)]
+
+
+# -- documents in the formats the importer reads (web pages, crawls) -------------------------
+
+NEWS_PARAGRAPHS = (
+    "The harbour bridge reopened to traffic on Thursday morning, two years after engineers "
+    "closed it when inspectors found corrosion in the steel cables that hold up its main span.",
+    "City officials said the repairs cost 48 million euros, about a third more than planned, "
+    "because the contractor had to replace every cable rather than the half first thought.",
+    "Commuters who have spent two years on a ferry or a forty-minute detour through the port "
+    "welcomed the news, and a queue of cyclists waited at the barrier before dawn.",
+)
+
+
+def news_page(
+    title: str = "Harbour bridge reopens after two years of repairs",
+    paragraphs: Iterable[str] = NEWS_PARAGRAPHS,
+    *,
+    site: str = "The Coastal Gazette",
+    author: str = "Maria Lindqvist",
+    published: str = "2021-03-04T09:30:00+01:00",
+    lang: str = "en",
+    charset: str = "utf-8",
+) -> str:
+    """A news page as sites serve them: the article among navigation, banners and comments."""
+    body = "\n".join(f"<p>{text}</p>" for text in paragraphs)
+    return f"""<!DOCTYPE html>
+<html lang="{lang}"><head><meta charset="{charset}">
+<title>{title} - {site}</title>
+<meta property="og:site_name" content="{site}">
+<meta name="author" content="{author}">
+<meta property="article:published_time" content="{published}">
+</head><body>
+<div id="cookie-banner">We use cookies to improve your experience.
+<button>Accept all cookies</button></div>
+<header><nav><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li>
+<li><a href="/sport">Sport</a></li><li><a href="/weather">Weather</a></li></ul></nav></header>
+<main><article>
+<h1>{title}</h1>
+<p class="byline">By {author}</p>
+<div class="share"><a href="#">Share on Facebook</a> <a href="#">Share on Twitter</a></div>
+{body}
+</article>
+<aside class="related"><h2>Related stories</h2><ul><li><a href="/a">Ferry timetable changes
+this spring</a></li><li><a href="/b">Port expansion plans unveiled</a></li></ul></aside>
+<section id="comments"><h2>3 comments</h2>
+<div class="comment"><p>Finally! It took them long enough to fix it.</p></div></section>
+</main>
+<footer><p>© 2021 {site}. All rights reserved.</p><a href="/privacy">Privacy policy</a></footer>
+</body></html>
+"""
+
+
+def warc_bytes(
+    records: Iterable[tuple[str, str, str, bytes]],
+    *,
+    gzip: bool = False,
+    captured: str = "2023-05-06T07:08:09Z",
+) -> bytes:
+    """A WARC of (url, HTTP status line, content type, payload) responses, each with its request,
+    all fetched at `captured` (their WARC-Date)."""
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=gzip)
+    for url, status, content_type, payload in records:
+        request = writer.create_warc_record(
+            url,
+            "request",
+            payload=io.BytesIO(b""),
+            http_headers=StatusAndHeaders(f"GET {url} HTTP/1.1", [], is_http_request=True),
+        )
+        writer.write_record(request)
+        headers = StatusAndHeaders(status, [("Content-Type", content_type)], protocol="HTTP/1.1")
+        response = writer.create_warc_record(
+            url,
+            "response",
+            payload=io.BytesIO(payload),
+            http_headers=headers,
+            warc_headers_dict={"WARC-Date": captured},
+        )
+        writer.write_record(response)
+    return out.getvalue()

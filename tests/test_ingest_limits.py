@@ -192,3 +192,40 @@ def test_a_gzip_bomb_of_json_lines(tmp_path):
     assert problem["code"] == "too-large" and "decompression bomb" in problem["message"]
     assert records[0] == {"title": "First"}
     assert growth < MAX_GROWTH_MB
+
+
+def test_a_gzip_bomb_in_a_crawl(tmp_path):
+    from tests.factories import news_page, warc_bytes
+
+    path = tmp_path / "bomb.warc.gz"
+    first = warc_bytes(
+        [("https://a.example/first", "200 OK", "text/html", news_page("First page").encode())],
+        gzip=True,
+    )
+    payload = 300 * MB
+    http = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n"
+    header = (
+        "WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: https://a.example/bomb\r\n"
+        "WARC-Date: 2023-05-06T07:08:09Z\r\nWARC-Record-ID: <urn:uuid:00000000-0000-0000-0000-"
+        "000000000001>\r\nContent-Type: application/http; msgtype=response\r\n"
+        f"Content-Length: {len(http) + payload}\r\n\r\n"
+    ).encode()
+    with path.open("wb") as raw:
+        raw.write(first)  # crawlers compress record by record: one gzip member each
+        compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        raw.write(compressor.compress(header + http))
+        block = bytes(MB)
+        for _ in range(payload // MB):
+            raw.write(compressor.compress(block))
+        raw.write(compressor.compress(b"\r\n\r\n"))
+        raw.write(compressor.flush())
+    records, growth = parse_in_child(path)
+    # The page is refused at its size cap; reading past it, the stream is found to be a bomb.
+    assert [(r.get("title"), r.get("code"), r.get("origin")) for r in records] == [
+        ("First page", None, None),
+        (None, "too-large", f"{path}!https://a.example/bomb"),
+        (None, "too-large", str(path)),
+    ]
+    assert "page over the limit of 20 MB" in records[1]["message"]
+    assert "decompression bomb" in records[2]["message"]
+    assert growth < MAX_GROWTH_MB

@@ -41,7 +41,8 @@ def check(records: list[object]) -> None:
         for text in texts:
             assert not UNSAFE.search(text), (text, record)
         assert record.published_at is None or record.published_at.utcoffset() is not None
-        assert len(record.language) in (0, 2)
+        # ISO 639-1, or ISO 639-3 for a language 639-1 lacks ('AAA' is Ghotuo, 'aaa').
+        assert record.language == "" or re.fullmatch("[a-z]{2,3}", record.language), record
 
 
 def run(path: Path) -> list[object]:

@@ -96,6 +96,7 @@ def test_every_bad_file_gets_one_clear_line(tmp_path):
     write_dump(tmp_path, "image.png", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
     write_dump(tmp_path, "noise.bin", os.urandom(4096).replace(b"\x1f\x8b", b"xx"))
     write_dump(tmp_path, "page.html", "<html></html>")
+    write_dump(tmp_path, "slides.pdf", b"%PDF-1.4\n" + bytes(range(256)) * 4)
     write_dump(tmp_path, "fake.zip", b"not a zip at all")
     write_dump(tmp_path, "good.txt", "Good title\n\nGood body.\n")
     records = parse_paths(tmp_path, tmp_path / "missing.txt")
@@ -107,7 +108,8 @@ def test_every_bad_file_gets_one_clear_line(tmp_path):
         "fake.zip": "not a valid .zip archive",
         "image.png": "unsupported file type .png (not an article dump)",
         "noise.bin": "binary file, not text",
-        "page.html": "unsupported file type .html (not an article dump)",
+        "page.html": "the page has no text",
+        "slides.pdf": "unsupported file type .pdf (not an article dump)",
         "missing.txt": "no such file or directory",
     }
     assert all("\n" not in str(e) for e in parse_errors(records))

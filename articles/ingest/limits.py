@@ -23,6 +23,14 @@ MAX_RATIO = 200
 RATIO_CHECKED_FROM = 64 * MB  # small streams are never refused for their ratio
 # A ZIP archive that is itself compressed or inside another archive is read into memory.
 MAX_ZIP_IN_MEMORY = 200 * MB
+# One HTML page: a page file, or the payload of one WARC response (bytes). A larger "page"
+# is not an article page, and would hold an extraction worker long.
+MAX_PAGE = 20 * MB
+# One RSS or Atom feed (feedparser reads a feed whole), one e-mail message of an mbox or
+# .eml file, one <REUTERS> element of an SGML file (bytes).
+MAX_FEED = 64 * MB
+MAX_MESSAGE = 32 * MB
+MAX_SGML_ELEMENT = 4 * MB
 # One article's fields (characters).
 MAX_TITLE = 2_000
 MAX_BODY = 5 * MB

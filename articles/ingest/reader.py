@@ -23,14 +23,27 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import IO, BinaryIO
 
-from . import dates, encoding, fields, jsonfmt, limits
+from . import (
+    dates,
+    encoding,
+    feeds,
+    fields,
+    jsonfmt,
+    limits,
+    mail,
+    reuters,
+    structured,
+    warc,
+    webpage,
+)
 from .csvfmt import iter_csv, looks_like_csv_header
 from .dateorder import DateOrders, Pending
+from .pool import PagePool, PendingPage, in_order
 from .records import ERROR, SKIPPED, ParsedArticle, ParseOptions, RecordError
 from .streams import CHUNK, Decompressing, Salvaging, TooLarge, read_at_most
 from .text import parse_text
 
-FORMATS = ("auto", "text", "json", "jsonl", "csv")
+FORMATS = ("auto", "text", "json", "jsonl", "csv", "html", "warc", "feed", "mbox", "eml", "sgml")
 DATE_ORDERS = dates.ORDERS
 MAX_TEXT_FILE = limits.MAX_TEXT_FILE  # one plain-text article larger than this is not an article
 MAX_NESTING = limits.MAX_NESTING  # archives inside archives
@@ -40,7 +53,7 @@ _COMPRESSED = {".gz": "gzip", ".tgz": "gzip", ".bz2": "bz2", ".tbz2": "bz2", ".x
 # Documents we cannot read as articles; named rather than parsed into garbage.
 # fmt: off
 _UNSUPPORTED_LIST = (
-    ".html", ".htm", ".xml", ".pdf", ".doc", ".docx", ".odt", ".rtf", ".xls", ".xlsx", ".ppt",
+    ".pdf", ".doc", ".docx", ".odt", ".rtf", ".xls", ".xlsx", ".ppt",
     ".pptx", ".epub", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".mp3", ".mp4", ".mov",
     ".avi", ".exe", ".dll", ".so", ".pyc", ".sqlite", ".db", ".7z", ".rar"
 )
@@ -55,7 +68,9 @@ _NOT_ARTICLES_LIST = (
 # fmt: on
 _NOT_ARTICLES = frozenset(_NOT_ARTICLES_LIST)
 
-Record = ParsedArticle | RecordError
+# What the readers yield: a page being extracted stands for its article until in_order()
+# (a draft waiting for the dump's date order, a dateorder.Pending, until _iter_records).
+Record = ParsedArticle | RecordError | PendingPage
 
 
 @dataclass(frozen=True)
@@ -402,6 +417,7 @@ class _Parser:
         if reference is not None and reference.tzinfo is None:
             reference = reference.replace(tzinfo=tz)
         self.reference = reference
+        self.pages = PagePool(options)
 
     def context(self, mtime: float | None) -> dates.DateContext:
         order = self.options.date_order
@@ -474,7 +490,28 @@ class _Parser:
         if suffix in (".zip", ".tar", ".tgz") or suffix in _COMPRESSED:
             yield RecordError(inp.origin, f"not a valid {suffix} archive", code="damaged")
             return
+        structured = _structured_format(inp.name, head, self.options.format)
+        if structured is not None:
+            yield from self._structured(inp, structured, head, raw)
+            return
         yield from self._document(inp, head, raw)
+
+    def _structured(
+        self, inp: _Input, fmt: str, head: bytes, raw: IO[bytes]
+    ) -> Iterator[Record | Pending]:
+        """A web page, crawl, feed, mailbox or SGML file, read by its own module."""
+        yield from structured.read(
+            fmt,
+            head,
+            _joined(head, raw),
+            inp.origin,
+            self.context(inp.mtime),
+            self._folder_tags(inp),
+            self.pages,
+        )
+
+    def _folder_tags(self, inp: _Input) -> tuple[str, ...]:
+        return (inp.folder,) if self.options.tag_from_folder and inp.folder else ()
 
     def _archive(self, inp: _Input, kind: str, stream: IO[bytes]) -> Iterator[Record | Pending]:
         if kind in ("gzip", "bz2", "xz"):
@@ -515,7 +552,7 @@ class _Parser:
             return
         fmt = self._format(inp.name, sample)
         ctx = self.context(inp.mtime)
-        tags = (inp.folder,) if self.options.tag_from_folder and inp.folder else ()
+        tags = self._folder_tags(inp)
         produced = False
         for item in self._parse(fmt, inp, head, raw, codec, bom, ctx, sample):
             produced = True
@@ -631,8 +668,48 @@ def _scrub(text: str) -> str:
     return text.replace("\x00", "") if "\x00" in text else text
 
 
+# Suffixes that name a format read by its own module; other files are sniffed by content.
+_STRUCTURED_SUFFIXES = {
+    ".html": "html", ".htm": "html", ".xhtml": "html", ".shtml": "html",
+    ".warc": "warc", ".arc": "warc",
+    ".rss": "feed", ".atom": "feed", ".xml": "feed",
+    ".mbox": "mbox", ".mbx": "mbox",
+    ".eml": "eml",
+    ".sgm": "sgml", ".sgml": "sgml",
+}  # fmt: skip
+_SNIFFERS = (
+    ("warc", warc.looks_like_warc),
+    ("feed", feeds.looks_like_feed),
+    ("html", webpage.looks_like_html),
+    ("mbox", mail.looks_like_mbox),
+    ("sgml", reuters.looks_like_sgml),
+)
+
+
+def _structured_format(name: str, head: bytes, forced: str) -> str | None:
+    """The format of a web page, crawl, feed, mailbox or SGML file; None for the others."""
+    if forced != "auto":
+        return forced if forced in _STRUCTURED_SUFFIXES.values() else None
+    suffix = _suffix(name)
+    if suffix in _STRUCTURED_SUFFIXES:
+        return _STRUCTURED_SUFFIXES[suffix]
+    if suffix in (*_JSONL_SUFFIXES, ".json", ".csv", ".tsv"):
+        return None
+    # Each of them opens with "<", "WARC/", "filedesc://" or "From ": most text opens otherwise.
+    if head[:64].lstrip(b"\xef\xbb\xbf \t\r\n")[:1] not in (b"<", b"W", b"f", b"F"):
+        return None
+    return next((fmt for fmt, sniff in _SNIFFERS if sniff(head)), None)
+
+
+def _seekable(raw: IO[bytes]) -> bool:
+    try:
+        return raw.seekable()
+    except (AttributeError, OSError, ValueError):  # a streamed tar member's file cannot say
+        return False
+
+
 def _joined(head: bytes, raw: IO[bytes]) -> IO[bytes]:
-    if isinstance(raw, io.BufferedReader) and raw.seekable():
+    if isinstance(raw, io.BufferedReader) and _seekable(raw):
         raw.seek(0)
         return raw
     return io.BufferedReader(_Prefixed(head, raw), buffer_size=1 << 16)
@@ -666,7 +743,9 @@ def iter_records(
         raise ValueError(
             f"unknown date order {options.date_order!r} (choose from {', '.join(DATE_ORDERS)})"
         )
-    return _iter_records(paths, _Parser(options, tz), stdin)
+    parser = _Parser(options, tz)
+    # Pages extracted in worker processes take their place again here, around everything.
+    return in_order(_iter_records(paths, parser, stdin), parser.pages)
 
 
 def _iter_records(

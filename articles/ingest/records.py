@@ -56,7 +56,8 @@ class ParsedArticle:
     language: str = ""
     tags: tuple[str, ...] = ()
     authors: tuple[str, ...] = ()
-    # When a crawler fetched the page (a crawl's `date_extracted`): not a publication date.
+    # When a crawler fetched the page (a WARC record's WARC-Date, a crawl's
+    # `date_extracted`): not a publication date.
     captured_at: datetime | None = None
     # The URL for de-duplication (articles.ingest.urls.canonical_url); `url` is for display.
     canonical_url: str | None = None
@@ -77,7 +78,7 @@ class ParseOptions:
 
     reference_time: datetime | None = None  # relative dates count back from this
     timezone: str = "UTC"  # zone of dates that carry none
-    format: str = "auto"  # auto | text | json | jsonl | csv
+    format: str = "auto"  # one of reader.FORMATS
     source: str | None = None  # forces the outlet
     tags: tuple[str, ...] = field(default=())  # added to every article
     # Names and aliases of the sources the archive already knows (admin-curated);

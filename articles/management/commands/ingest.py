@@ -20,11 +20,11 @@ from articles.importer import (
     parse_options_as_dict,
     start_run,
 )
+from articles.ingest import FORMATS
+from articles.ingest.dates import ORDERS as DATE_ORDERS
 from articles.ingest.records import ParseOptions, RecordError
 from articles.models import ImportRun
 
-FORMATS = ["auto", "text", "json", "jsonl", "csv"]
-DATE_ORDERS = ["dmy", "mdy"]
 # Without a terminal, a progress line this often (seconds).
 PROGRESS_EVERY = 5.0
 USAGE_ERROR = 2
@@ -34,7 +34,8 @@ INTERRUPTED = 130
 class Command(BaseCommand):
     help = (
         "Import news articles from files, folders (recursively), archives (.gz, .zip, .tar, "
-        ".tar.gz) or standard input (-): plain text, JSON, JSON Lines or CSV. Duplicates (same "
+        ".tar.gz) or standard input (-): plain text, JSON, JSON Lines, CSV, HTML pages, WARC "
+        "crawls, RSS/Atom feeds, mbox and .eml mail, Reuters-21578 SGML. Duplicates (same "
         "URL or same title and body) are skipped, so running it again creates nothing."
     )
 
@@ -61,7 +62,7 @@ class Command(BaseCommand):
             metavar="TZ",
             help="zone of dates that carry none, e.g. Europe/Paris (default UTC)",
         )
-        parser.add_argument("--format", default="auto", choices=FORMATS)
+        parser.add_argument("--format", default="auto", choices=list(FORMATS))
         parser.add_argument(
             "--date-order",
             default="dmy",
