@@ -306,3 +306,15 @@ def test_related_articles_come_from_the_engine_for_untagged_articles_too(index_a
     related = [r.title for r in related_articles(a, [])]
     assert related[0] == "Dates harvest in Qassim"
     assert "Hidden dates" not in related and "Dates festival" not in related
+
+
+def test_a_hit_deep_in_a_long_body_is_found_and_marked_in_its_snippet(index_articles):
+    make_article("Long", "Quiet words fill the page. " * 400 + "Then the rivers flooded the town.")
+    make_article(
+        "Accented", "Mots tranquilles. " * 200 + "Les élections approchent.", language="fr"
+    )
+    index_articles()
+    snippet = str(search(SearchRequest(q="flood")).articles[0].snippet)
+    assert "<mark>flooded</mark>" in snippet and snippet.startswith("… ")
+    # "élections": its folded stem is not in the text as written; the whole body is read.
+    assert "<mark>élections</mark>" in str(search(SearchRequest(q="elections")).articles[0].snippet)
