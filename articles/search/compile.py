@@ -108,7 +108,7 @@ def compile_query(
                 part = builder.compile(tree, name)
                 if part is not None and not part.optional:
                     restricted = part.query
-                    if len(branches) > 1:
+                    if len(branches) > 1 and not part.own:
                         restricted = _and([part.query, _zero(_language_filter(name))])
                     parts.append(restricted)
             if parts:
@@ -152,6 +152,10 @@ def _has_text(node: Node) -> bool:
 class _Part:
     query: Query
     optional: bool = False  # a stop word kept by the plain analyzer: scores, never narrows
+    # Matches only articles of its branch: it requires a field of the branch's analyzer,
+    # which holds no other article. Else (phrases and `body:` in the shared exact fields,
+    # filters, exclusions alone) the branch is restricted to its languages.
+    own: bool = False
 
 
 class _Builder:
@@ -171,7 +175,7 @@ class _Builder:
         if isinstance(node, Phrase):
             return self._phrase(node.text, node.field, node.slop, branch)
         if isinstance(node, Filter):
-            return _Part(_zero(self._filter(node)))
+            return _Part(_zero(self._filter(node)))  # in every branch alike
         if isinstance(node, Not):
             inner = self._negation(node.child, branch)
             if inner is None:
@@ -193,6 +197,7 @@ class _Builder:
         musts: list[Query] = []
         shoulds: list[Query] = []
         nots: list[Query] = []
+        own = False
         for child in children:
             if isinstance(child, Not):
                 inner = self._negation(child.child, branch)
@@ -203,6 +208,7 @@ class _Builder:
             if part is None:
                 continue
             (shoulds if part.optional else musts).append(part.query)
+            own = own or (part.own and not part.optional)
         if not musts and not nots:
             return _Part(_or(shoulds), optional=True) if shoulds else None
         if not musts:
@@ -210,7 +216,7 @@ class _Builder:
         bonus = self._title_bonus(children)
         if bonus is not None:
             shoulds.append(bonus)
-        return _Part(_and(musts, shoulds, nots))
+        return _Part(_and(musts, shoulds, nots), own=own)
 
     def _title_bonus(self, children: Iterable[Node]) -> Query | None:
         """For words typed without syntax, a title holding them together (a headline typed
@@ -229,10 +235,11 @@ class _Builder:
 
     def _any_of(self, children: Iterable[Node], branch: str) -> _Part | None:
         parts = [p for p in (self.compile(c, branch) for c in children) if p is not None]
-        required = [p.query for p in parts if not p.optional]
+        required = [p for p in parts if not p.optional]
         if not required:
             return None
-        return _Part(required[0] if len(required) == 1 else _or(required))
+        query = required[0].query if len(required) == 1 else _or([p.query for p in required])
+        return _Part(query, own=all(p.own for p in required))
 
     # -- words ------------------------------------------------------------------------
 
@@ -265,7 +272,7 @@ class _Builder:
         else:
             self._mark(branch, words[0])
             query = Query.term_query(schema(), EXACT_BODY, exact)
-        return _Part(query, optional=self._stop_anywhere(words[0]))
+        return _Part(query, optional=self._stop_anywhere(words[0]), own=node.field != "body")
 
     def _stop_anywhere(self, word: str) -> bool:
         return any(analysis.is_stop_word(name, word) for name in self.stop_analyzers)
@@ -287,7 +294,7 @@ class _Builder:
         if len(positioned) == 1:
             term = positioned[0][1]
             if field_name == "title":
-                return _Part(self._term(title_field(branch), term))
+                return _Part(self._term(title_field(branch), term), own=True)
             return _Part(self._exact(field_name, lambda f: Query.term_query(schema(), f, term)))
         # Positions relative to the first word (an over-long word leaves a gap).
         first = positioned[0][0]
@@ -299,7 +306,7 @@ class _Builder:
             return Query.phrase_query(schema(), f, words, slop)
 
         if field_name == "title":
-            return _Part(phrase(title_field(branch)))
+            return _Part(phrase(title_field(branch)), own=True)
         return _Part(
             self._exact(field_name, lambda f: Query.phrase_query(schema(), f, words, slop))
         )
@@ -335,7 +342,7 @@ class _Builder:
                 self.prefixes.setdefault(marked, set()).update(variants)
             return Query.regex_query(schema(), f, pattern)
 
-        return _Part(self._fields(field_name, branch, prefix))
+        return _Part(self._fields(field_name, branch, prefix), own=field_name != "body")
 
     def _term(self, field_name: str, term: str) -> Query:
         if not self._negated:
