@@ -92,16 +92,20 @@ def compile_query(
     analyzers with stop lists whose words are optional in the plain branch (the archive's
     languages).
     """
-    builder = _Builder(resolve, frozenset(stop_analyzers))
+    branches = sorted(set(analyzers)) or [analysis.PLAIN]
+    builder = _Builder(resolve, frozenset(stop_analyzers), branches)
     musts: list[Query] = []
     has_words = tree is not None and _has_text(tree)
     only_stop = False
     if tree is not None:
-        branches = sorted(set(analyzers)) or [analysis.PLAIN]
-        if not has_words:
+        if not has_words or _shared(tree):
+            # Phrases, `body:` and filters only: fields every language shares, one query.
             text = builder.compile(tree, branches[0])
-            if text is not None:
+            if text is not None and not text.optional:
                 musts.append(text.query)
+            elif has_words:
+                only_stop = True
+                musts.append(Query.empty_query())
         else:
             parts = []
             for name in branches:
@@ -138,6 +142,19 @@ def compile_query(
     )
 
 
+def _shared(node: Node) -> bool:
+    """Whether `node` searches only fields every language shares (no branch needed)."""
+    if isinstance(node, Word):
+        return node.field == "body"
+    if isinstance(node, Phrase):
+        return node.field != "title"
+    if isinstance(node, Filter):
+        return True
+    if isinstance(node, Not):
+        return _shared(node.child)
+    return all(_shared(child) for child in node.children)
+
+
 def _has_text(node: Node) -> bool:
     if isinstance(node, Word | Phrase):
         return True
@@ -159,9 +176,12 @@ class _Part:
 
 
 class _Builder:
-    def __init__(self, resolve: Resolver, stop_analyzers: frozenset[str]) -> None:
+    def __init__(
+        self, resolve: Resolver, stop_analyzers: frozenset[str], branches: list[str]
+    ) -> None:
         self.resolve = resolve
         self.stop_analyzers = stop_analyzers
+        self.branches = branches
         self.terms: dict[str, set[str]] = {}
         self.prefixes: dict[str, set[str]] = {}
         self.unknown: list[Filter] = []
@@ -270,7 +290,7 @@ class _Builder:
         elif node.field == "title":
             query = self._term(title_field(branch), term)
         else:
-            self._mark(branch, words[0])
+            self._mark(words[0])
             query = Query.term_query(schema(), EXACT_BODY, exact)
         return _Part(query, optional=self._stop_anywhere(words[0]), own=node.field != "body")
 
@@ -288,7 +308,7 @@ class _Builder:
             if term is not None:
                 positioned.append((position, term))
                 if field_name != "title":
-                    self._mark(branch, word)
+                    self._mark(word)
         if not positioned:
             return None
         if len(positioned) == 1:
@@ -318,11 +338,15 @@ class _Builder:
             return make(EXACT_BODY)
         return _or([make(EXACT_TITLE), make(EXACT_BODY)])
 
-    def _mark(self, branch: str, word: str) -> None:
-        """Mark `word` in snippets (through its stem, as the marker analyzes text)."""
-        stem = analysis.term(branch, word)
-        if stem is not None and not self._negated:
-            self.terms.setdefault(text_field(branch), set()).add(stem)
+    def _mark(self, word: str) -> None:
+        """Mark `word` in snippets, in every language (through its stem, as the marker
+        analyzes text): shared fields match it in articles of any of them."""
+        if self._negated:
+            return
+        for branch in self.branches:
+            stem = analysis.term(branch, word)
+            if stem is not None:
+                self.terms.setdefault(text_field(branch), set()).add(stem)
 
     def _prefix(self, word: str, field_name: str | None, branch: str) -> _Part:
         # The word as typed (folded) and its stem: stems are not always prefixes of their

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 import json
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from operator import attrgetter
@@ -184,36 +185,51 @@ def search(request: SearchRequest) -> SearchResults:
     if compiled.only_stop_words or (tree is None and request.q.strip()):
         return _empty(request, sort, has_terms=False)
     # With facets, the count comes from their pass over every match (each article has one
-    # language), so the page's own pass may stop early (block-max WAND): the matches are
-    # read twice, not three times.
-    facets = None
+    # language): the matches are read twice, not three times. That pass runs in another
+    # thread (tantivy lets go of the GIL) while this one finds the page and reads its
+    # articles and snippets, so a request on an idle machine takes the longer of the two,
+    # not their sum.
+    facets: dict[str, list[tuple[Any, int]]] | None = None
+    pending: Future[dict[str, list[tuple[Any, int]]]] | None = None
     if request.facets:
         if tree is None and request.filters() == Filters():
             # The whole archive: its totals, counted once per commit of the index.
             facets = _buckets_of(totals(), request.facet_limit + 1)
         else:
-            facets = _aggregate(s, compiled, request.facet_limit + 1)
-    counted = facets is None
-    if sort == "relevance":
-        found = s.search(compiled.query, limit, count=counted, offset=start)
-    else:
-        key, order = ("oldest", Order.Asc) if sort == "oldest" else ("newest", Order.Desc)
-        found = s.search(
-            compiled.query, limit, count=counted, order_by_field=key, offset=start, order=order
-        )
+            pending = _background().submit(_aggregate, s, compiled, request.facet_limit + 1)
+    counted = facets is None and pending is None
+    try:
+        if sort == "relevance":
+            found = s.search(compiled.query, limit, count=counted, offset=start)
+        else:
+            key, order = ("oldest", Order.Asc) if sort == "oldest" else ("newest", Order.Desc)
+            found = s.search(
+                compiled.query, limit, count=counted, order_by_field=key, offset=start, order=order
+            )
+        ids = _ids(s, [address for _, address in found.hits])
+        articles = []
+        if ids and (request.offset is None or request.snippets):
+            articles = fetch_articles(
+                ids,
+                s,
+                compiled if compiled.has_words else None,
+                snippets=request.snippets,
+                include_hidden=request.include_hidden,
+            )
+    finally:
+        if pending is not None:
+            facets = pending.result()
     count = (
         sum(n for _, n in facets["language"]) if facets is not None else int(found.count)  # type: ignore[attr-defined]  # with count=True
     )
     num_pages = max(1, -(-count // size))
     if request.offset is None and request.page > num_pages:
         raise PageNotFound("There are no results on this page.")
-    addresses = [address for _, address in found.hits]
-    ids = _ids(s, addresses)
     results = SearchResults(
         request=request,
         sort=sort,
         ids=ids,
-        articles=[],
+        articles=articles,
         count=count,
         page=request.page,
         num_pages=num_pages,
@@ -222,17 +238,20 @@ def search(request: SearchRequest) -> SearchResults:
     )
     if facets is not None and count:
         _add_facets(results, facets, request.facet_limit)
-    if request.offset is None or request.snippets:
-        results.articles = fetch_articles(
-            ids,
-            s,
-            compiled if compiled.has_words else None,
-            snippets=request.snippets,
-            include_hidden=request.include_hidden,
-        )
     if compiled.has_words and count < SUGGEST_BELOW and tree is not None:
         results.suggestion = suggest(s, tree, request, count_of)
     return results
+
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def _background() -> ThreadPoolExecutor:
+    """This process's thread for the facets' pass (made at first use, after a fork)."""
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="facets")
+    return _pool
 
 
 def _ids(s: Searcher, addresses: list[Any]) -> list[int]:
