@@ -5,13 +5,13 @@ PYTHON ?= python3
 PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
-SAMPLES := articles/samples
 
 .DEFAULT_GOAL := help
-.PHONY: help run test install install-dev migrate samples lint format typecheck check bench relevance loadtest db-stop clean
+.PHONY: help run dev test install install-dev migrate samples lint format typecheck check bench relevance loadtest db-stop clean
 
 help:
 	@echo "make run    install, start the database, import the samples, serve http://127.0.0.1:$(PORT)"
+	@echo "            (gunicorn, DEBUG off, as in production);  make dev  the same with runserver, DEBUG on"
 	@echo "make test   install with dev tools and run the whole test suite"
 	@echo "make lint   ruff and mypy;  make bench  the benchmark suite;  make relevance  search quality against peers"
 	@echo "make db-stop  stop the embedded PostgreSQL"
@@ -34,12 +34,17 @@ install-dev: $(VENV)/.installed-dev
 migrate: install
 	$(BIN)/python manage.py migrate --no-input
 
-# The seed's "2 hours ago" counts back from the moment its dump was taken (issue 3), not from
-# the checkout's file times; every other sample carries an absolute date.
+# Into an empty archive only (articles/sample_data.py); `manage.py samples --remove` takes
+# them out again.
 samples: migrate
-	$(BIN)/python manage.py ingest $(SAMPLES) --reference-time 2017-06-14T12:00:00Z
+	$(BIN)/python manage.py samples
 
+# gunicorn with DEBUG off, collectstatic and WhiteNoise, a secret kept in var/secret_key.
 run: samples
+	$(BIN)/python -m newsarchive.serve --port $(PORT)
+
+# runserver with autoreload and DEBUG on, for working on the code.
+dev: samples
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: install-dev
