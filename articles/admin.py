@@ -758,6 +758,7 @@ class ImportRunAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "dry_run"]
     date_hierarchy = "started_at"
+    actions = ["remove_articles"]
     fields = readonly_fields = (
         "status",
         "started_at",
@@ -779,6 +780,26 @@ class ImportRunAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def has_remove_articles_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("articles.delete_article")
+
+    @admin.action(
+        description="Delete the articles of the selected import runs (the samples' run, say)",
+        permissions=["remove_articles"],
+    )
+    def remove_articles(self, request: HttpRequest, queryset: QuerySet[ImportRun]) -> None:
+        from .sample_data import remove_run_articles
+
+        runs = list(queryset)
+        removed = remove_run_articles(queryset)
+        names = ", ".join(str(run) for run in runs)
+        self.message_user(
+            request,
+            f"Deleted {removed:,} article{'s' if removed != 1 else ''} of {names}, and the "
+            "sources and tags only they used.",
+            messages.SUCCESS,
+        )
 
     @admin.display(description="paths")
     def path_list(self, obj: ImportRun) -> str:

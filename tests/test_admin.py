@@ -520,3 +520,38 @@ def test_the_list_sorts_by_date_both_ways_with_undated_articles_last_when_newest
     assert order(o="3") == ["Undated", "Old", "New"]
     # Title is not sortable: a million-row sort without an index.
     assert "?o=1" not in editor_client.get(ARTICLES).content.decode()
+
+
+# --- Import runs: taking a run's articles out ----------------------------------------------
+
+RUNS = reverse("admin:articles_importrun_changelist")
+
+
+def test_a_superuser_deletes_the_articles_of_an_import_run(client):
+    run = ImportRun.objects.create(paths=["samples"], options={"samples": True})
+    other = ImportRun.objects.create(paths=["dump"])
+    sample_source = make_source("Sample Gazette")
+    shared = make_tag("shared")
+    for i in range(3):
+        a = make_article(f"Sample {i}", source=sample_source, tags=[shared, "only-samples"])
+        Article.objects.filter(pk=a.pk).update(import_run=run)
+    kept = make_article("Kept", tags=[shared])
+    Article.objects.filter(pk=kept.pk).update(import_run=other)
+    client.force_login(make_superuser())
+    response = action(client, RUNS, "remove_articles", [run])
+    assert response.status_code == 302
+    assert list(Article.objects.all()) == [kept]
+    assert not Source.objects.filter(name="Sample Gazette").exists()
+    assert list(Tag.objects.values_list("name", flat=True)) == ["shared"]
+    page = client.get(RUNS).content.decode()
+    assert "Deleted 3 articles of Import #" in page
+
+
+def test_an_editor_is_not_offered_the_deletion_of_a_runs_articles(editor_client):
+    run = ImportRun.objects.create(paths=["dump"])
+    make_article("Stays")
+    Article.objects.update(import_run=run)
+    page = editor_client.get(RUNS).content.decode()
+    assert "remove_articles" not in page
+    action(editor_client, RUNS, "remove_articles", [run])
+    assert Article.objects.count() == 1
