@@ -20,6 +20,8 @@ from .search import PAGE_SIZE, PAGE_SIZES, SORTS, SearchRequest
 from .search.query import MAX_QUERY_CHARS
 
 UNDATED = "undated"
+# Facets whose values a reader may list in full within the search (`more=tag`).
+MORE_FACETS = ("source", "tag", "language")
 
 
 class SlugOrNameField(forms.Field):
@@ -93,7 +95,7 @@ def _language_choices() -> list[tuple[str, str]]:
 
 
 class ArticleFilter(django_filters.FilterSet):
-    """Validates q, source, tag, language, from, to, sort, page and page_size."""
+    """Validates q, source, tag, language, from, to, sort, page, page_size and more."""
 
     q = django_filters.CharFilter(method="keep", max_length=MAX_QUERY_CHARS, label="Search")
     source = SlugOrNameFilter(model=Source, method="keep", label="Source")
@@ -110,6 +112,10 @@ class ArticleFilter(django_filters.FilterSet):
         method="keep",
         label="Results per page",
         empty_label="Default",
+    )
+
+    more = django_filters.ChoiceFilter(
+        choices=[(name, name) for name in MORE_FACETS], method="keep", label="More values of"
     )
 
     class Meta:
@@ -137,6 +143,7 @@ class ArticleFilter(django_filters.FilterSet):
             "sort": data.get("sort") or "",
             "page": data.get("page") or 1,
             "page_size": int(data.get("page_size") or PAGE_SIZE),
+            "more_facet": data.get("more") or "",
         }
         fields.update(changes)
         return SearchRequest(**fields)

@@ -5,32 +5,39 @@ from __future__ import annotations
 import calendar
 import csv
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from dateutil.relativedelta import relativedelta
 from django.core.paginator import EmptyPage, Paginator
 from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
     HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .counts import source_counts, tag_counts
-from .filters import ArticleFilter
+from .filters import MORE_FACETS, UNDATED, ArticleFilter
 from .languages import RTL_LANGUAGES, language_name
 from .models import Article, Source, SourceRedirect, Tag, TagRedirect, article_path
 from .sanitize import csv_cell
 from .search import (
     MAX_RESULTS,
+    PAGE_SIZES,
     PageNotFound,
     SearchRequest,
     SearchResults,
+    SearchUnavailable,
     fetch_articles,
     marked_article,
     paragraphs,
@@ -42,7 +49,17 @@ from .throttle import export_guard, export_row_limit, rate_limited
 
 # Parameters that define a search (everything but the page).
 SEARCH_PARAMS = ("q", "source", "tag", "language", "from", "to", "sort", "page_size")
-FACET_NAMES = (("source", "Source"), ("tag", "Tag"), ("year", "Year"), ("language", "Language"))
+FACET_NAMES = (
+    ("source", gettext_lazy("Source")),
+    ("tag", gettext_lazy("Tag")),
+    ("year", gettext_lazy("Year")),
+    ("language", gettext_lazy("Language")),
+)
+SORT_LABELS = {
+    "relevance": gettext_lazy("Relevance"),
+    "newest": gettext_lazy("Newest first"),
+    "oldest": gettext_lazy("Oldest first"),
+}
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -85,7 +102,7 @@ def bind_search(request: HttpRequest) -> ArticleFilter:
     return ArticleFilter(request.GET, queryset=Article.objects.none())
 
 
-_QUERY_ORDER = (*SEARCH_PARAMS, "page", "pos")
+_QUERY_ORDER = (*SEARCH_PARAMS, "more", "page", "pos")
 
 
 def _querystring(params: dict[str, list[str]], **changes: list[str] | None) -> str:
@@ -115,7 +132,7 @@ def facet_links(params: dict[str, list[str]], results: SearchResults) -> dict[st
                 new = [v for v in current if v != value] if selected else [*current, value]
             items.append(
                 {
-                    "label": fv.label,
+                    "label": _(fv.label) if name == "language" else fv.label,
                     "count": fv.count,
                     "selected": selected,
                     "href": "?" + _querystring(params, **{name: new}),
@@ -134,7 +151,7 @@ def facet_links(params: dict[str, list[str]], results: SearchResults) -> dict[st
             change = {"from": None, "to": None} if selected else {"from": [start], "to": [end]}
         years.append(
             {
-                "label": fv.label,
+                "label": _("Undated") if fv.value == "undated" else fv.label,
                 "count": fv.count,
                 "selected": selected,
                 "href": "?" + _querystring(params, **change),
@@ -152,16 +169,19 @@ def timeline_bars(params: dict[str, list[str]], results: SearchResults) -> list[
     top = max(bar.count for bar in bars) or 1
     width = 100 / len(bars)
     out = []
+    monthly = results.timeline_unit == "month"
     for i, bar in enumerate(bars):
         height = round(90 * bar.count / top, 2)
         change: dict[str, list[str] | None]
         if bar.start is None or bar.end is None:
             change = {"from": ["undated"], "to": None}
+            label = _("Undated")
         else:
             change = {"from": [bar.start.isoformat()], "to": [bar.end.isoformat()]}
+            label = formats.date_format(bar.start, "M Y") if monthly else str(bar.start.year)
         out.append(
             {
-                "label": bar.label,
+                "label": label,
                 "count": bar.count,
                 "x": round(i * width + width * 0.1, 3),
                 "width": round(width * 0.8, 3),
@@ -173,13 +193,105 @@ def timeline_bars(params: dict[str, list[str]], results: SearchResults) -> list[
     return out
 
 
+def without_blanks(request: HttpRequest) -> HttpResponse | None:
+    """A redirect to the same address without its empty parameters (`language=&from=`, as
+    a GET form sends its untouched fields), or None when there are none."""
+    pairs = [(key, value) for key, values in request.GET.lists() for value in values]
+    kept = [(key, value) for key, value in pairs if value.strip()]
+    if len(kept) == len(pairs):
+        return None
+    return HttpResponseRedirect(request.path + ("?" + urlencode(kept) if kept else ""))
+
+
+def active_filters(filterset: ArticleFilter, params: dict[str, list[str]]) -> list[dict]:
+    """The filters in force, each with the link that removes it (the chips above results)."""
+    data = filterset.form.cleaned_data
+    chips: list[dict[str, Any]] = []
+    for name, kind in (("source", _("Source")), ("tag", _("Tag"))):
+        for row in data.get(name) or []:
+            rest = [slug for slug in params.get(name, []) if slug != row.slug]
+            chips.append(
+                {
+                    "kind": kind,
+                    "label": row.name,
+                    "href": "?" + _querystring(params, **{name: rest}),
+                }
+            )
+    language = data.get("language")
+    if language:
+        chips.append(
+            {
+                "kind": _("Language"),
+                "label": _("Unknown") if language == "unknown" else _(language_name(language)),
+                "href": "?" + _querystring(params, language=None),
+            }
+        )
+    start, end = data.get("from"), data.get("to")
+    if start == UNDATED:
+        chips.append(
+            {
+                "kind": _("Date"),
+                "label": _("Undated"),
+                "href": "?" + _querystring(params, **{"from": None}),
+            }
+        )
+    elif start or end:
+        label = "\u2009\u2013\u2009".join(
+            formats.date_format(day, "j M Y") if day else "…" for day in (start, end)
+        )
+        chips.append(
+            {
+                "kind": _("Dates"),
+                "label": label,
+                "href": "?" + _querystring(params, **{"from": None, "to": None}),
+            }
+        )
+    return chips
+
+
+def date_presets(params: dict[str, list[str]]) -> list[dict]:
+    """Links setting the dates to the past week, month or year (up to today)."""
+    today = timezone.localdate()
+    presets = (
+        (_("Past week"), today - timedelta(days=7)),
+        (_("Past month"), today - relativedelta(months=1)),
+        (_("Past year"), today - relativedelta(years=1)),
+    )
+    out = []
+    for label, start in presets:
+        change = {"from": [start.isoformat()], "to": [today.isoformat()]}
+        current = params.get("from") == change["from"] and params.get("to") == change["to"]
+        out.append(
+            {"label": label, "href": "?" + _querystring(params, **change), "current": current}
+        )
+    return out
+
+
+def language_options(current: str | None) -> list[tuple[str, str]]:
+    """The language menu: the archive's own languages (from the index's totals), by name,
+    then "Unknown"; a language asked for that the archive lacks is kept so it shows."""
+    try:
+        codes = [code for code in totals().languages if code]
+    except SearchUnavailable:
+        codes = []
+    if current and current != "unknown" and current not in codes:
+        codes.append(current)
+    named = sorted(((code, _(language_name(code))) for code in codes), key=lambda kv: kv[1])
+    return [*named, ("unknown", _("Unknown"))]
+
+
 @rate_limited("search")
 def search_page(request: HttpRequest) -> HttpResponse:
+    redirect = without_blanks(request)
+    if redirect is not None:
+        return redirect
     filterset = bind_search(request)
     context: dict[str, Any] = {
         "filterset": filterset,
         "form": filterset.form,
-        "sorts": ("relevance", "newest", "oldest"),
+        "sorts": SORT_LABELS,
+        "page_sizes": PAGE_SIZES,
+        "languages": language_options(request.GET.get("language")),
     }
     if not filterset.is_valid():
         context["error"] = filterset.error_message()
@@ -189,17 +301,26 @@ def search_page(request: HttpRequest) -> HttpResponse:
     except PageNotFound as exc:
         raise Http404(str(exc)) from exc
     params = filterset.params()
+    more = filterset.form.cleaned_data.get("more") or ""
     context.update(
         {
             "results": results,
             "params": params,
             "q": results.q,
+            "more": more,
+            "chips": active_filters(filterset, params),
+            "clear_qs": _querystring({"q": params["q"]} if "q" in params else {}),
+            "presets": date_presets(params),
             "facets": facet_links(params, results),
+            "facet_more_links": {
+                name: "?" + _querystring(params, more=None if more == name else [name])
+                for name in MORE_FACETS
+            },
             "timeline": timeline_bars(params, results),
             "result_qs": _querystring(params),
             "page_qs": _querystring(params, page=None),
             "sort_links": [
-                (s, "?" + _querystring(params, sort=[s]), s == results.sort)
+                (s, SORT_LABELS[s], "?" + _querystring(params, sort=[s]), s == results.sort)
                 for s in (("relevance", "newest", "oldest") if results.q else ("newest", "oldest"))
             ],
             "feed_qs": _querystring(params, sort=None),

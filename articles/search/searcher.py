@@ -68,6 +68,7 @@ class SearchRequest:
     offset: int | None = None  # an explicit window instead of a page (previous/next)
     facets: bool = True
     facet_limit: int = FACET_LIMIT
+    more_facet: str = ""  # one facet (source, tag, language) listed up to FACET_MAX values
     snippets: bool = True
     include_hidden: bool = False  # curators see hidden articles too
     exclude_ids: tuple[int, ...] = ()
@@ -208,7 +209,7 @@ def search(request: SearchRequest) -> SearchResults:
         unknown_filters=compiled.unknown,
     )
     if request.facets and count:
-        _add_facets(results, s, compiled, request.facet_limit)
+        _add_facets(results, s, compiled, request.facet_limit, request.more_facet)
     if request.offset is None or request.snippets:
         results.articles = fetch_articles(
             ids,
@@ -307,13 +308,16 @@ def _language_codes(value: str, prefix: bool) -> list[str]:
 # --- Facets -------------------------------------------------------------------------------
 
 
-def _add_facets(results: SearchResults, s: Searcher, compiled: Compiled, limit: int) -> None:
+def _add_facets(
+    results: SearchResults, s: Searcher, compiled: Compiled, limit: int, more: str = ""
+) -> None:
     from articles.languages import language_name
 
     limit = max(1, min(limit, FACET_MAX))
-    buckets = _aggregate(s, compiled, limit + 1)
-    sources = _named("source", buckets["source"], limit)
-    tags = _named("tag", buckets["tag"], limit)
+    limits = {name: FACET_MAX if name == more else limit for name in ("source", "tag", "language")}
+    buckets = _aggregate(s, compiled, max(limits["source"], limits["tag"]) + 1)
+    sources = _named("source", buckets["source"], limits["source"])
+    tags = _named("tag", buckets["tag"], limits["tag"])
     languages = sorted(
         (
             FacetValue(
@@ -339,16 +343,16 @@ def _add_facets(results: SearchResults, s: Searcher, compiled: Compiled, limit: 
     if undated:
         year_values.append(FacetValue("undated", "Undated", undated))
     results.facets = {
-        "source": sources[:limit],
-        "tag": tags[:limit],
+        "source": sources[: limits["source"]],
+        "tag": tags[: limits["tag"]],
         "year": year_values,
-        "language": languages[:limit],
+        "language": languages[: limits["language"]],
     }
     results.facets_more = {
-        "source": len(sources) > limit,
-        "tag": len(tags) > limit,
+        "source": len(sources) > limits["source"],
+        "tag": len(tags) > limits["tag"],
         "year": False,
-        "language": len(languages) > limit,
+        "language": len(languages) > limits["language"],
     }
     results.timeline, results.timeline_unit = build_timeline(years, months, undated)
 
