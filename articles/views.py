@@ -23,6 +23,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import escape
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -351,7 +353,9 @@ def search_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     def lines() -> Iterator[str]:
         buffer = _Echo()
         writer = csv.writer(buffer)
-        yield writer.writerow(
+        # A byte-order mark first: without it Excel reads UTF-8 as the local code page and
+        # turns Arabic (and every accent) into mojibake.
+        yield "\ufeff" + writer.writerow(
             ["id", "title", "source", "published_at", "language", "tags", "url", "page_url"]
         )
         for start in range(0, len(found.ids), EXPORT_CHUNK):
@@ -370,8 +374,22 @@ def search_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
                 )
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="newsarchive-search.csv"'
+    response["Content-Disposition"] = content_disposition_header(
+        True, export_filename(filterset.params())
+    )
     return response
+
+
+def export_filename(params: dict[str, list[str]]) -> str:
+    """A CSV's file name from its search: `newsarchive-flood-warning-bbc-news-2019-01-01.csv`
+    (words, sources, tags, language and dates, at most 80 characters)."""
+    parts = [
+        slugify(value, allow_unicode=True)
+        for key in ("q", "source", "tag", "language", "from", "to")
+        for value in params.get(key, [])
+    ]
+    name = "-".join(part for part in parts if part)[:80].strip("-") or "search"
+    return f"newsarchive-{name}.csv"
 
 
 # Most rows one export streams, and rows read from PostgreSQL at a time.
@@ -537,7 +555,11 @@ def archive_year(request: HttpRequest, year: int) -> HttpResponse:
     start, end = _valid_date(year, 1, 1), _valid_date(year, 12, 31)
     counts = count_by(SearchRequest(date_from=start, date_to=end), "month")
     months = [
-        {"number": m, "name": calendar.month_name[m], "count": counts.get(year * 100 + m, 0)}
+        {
+            "number": m,
+            "name": formats.date_format(date(year, m, 1), "F"),
+            "count": counts.get(year * 100 + m, 0),
+        }
         for m in range(1, 13)
     ]
     return render(
@@ -548,6 +570,7 @@ def archive_year(request: HttpRequest, year: int) -> HttpResponse:
             "year": year,
             "period": str(year),
             "periods": months,
+            **_adjacent(start, end, "year"),
             "results": _listing(request, date_from=start, date_to=end),
         },
     )
@@ -566,9 +589,10 @@ def archive_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
             "level": "month",
             "year": year,
             "month": month,
-            "month_name": calendar.month_name[month],
-            "period": start.strftime("%B %Y"),
+            "month_name": formats.date_format(date(year, month, 1), "F"),
+            "period": formats.date_format(start, "F Y"),
             "periods": days,
+            **_adjacent(start, end, "month"),
             "results": _listing(request, date_from=start, date_to=end),
         },
     )
@@ -583,9 +607,10 @@ def archive_day(request: HttpRequest, year: int, month: int, day: int) -> HttpRe
             "level": "day",
             "year": year,
             "month": month,
-            "month_name": calendar.month_name[month],
+            "month_name": formats.date_format(date(year, month, 1), "F"),
             "day": day,
-            "period": f"{the_day.day} {the_day:%B %Y}",
+            "period": formats.date_format(the_day, "j F Y"),
+            **_adjacent(the_day, the_day, "day"),
             "results": _listing(request, date_from=the_day, date_to=the_day),
         },
     )
@@ -597,6 +622,35 @@ def archive_undated(request: HttpRequest) -> HttpResponse:
         "articles/archive.html",
         {"level": "undated", "period": "no date", "results": _listing(request, undated=True)},
     )
+
+
+def _adjacent(start: date, end: date, level: str) -> dict[str, Any]:
+    """Links to the period (a year, month or day) before `start` and after `end`, within
+    the years 1-9999 that dates can hold."""
+    out: dict[str, Any] = {}
+    for key, edge, step in (("previous_period", start, -1), ("next_period", end, 1)):
+        try:
+            moment = edge + timedelta(days=step)
+        except OverflowError:
+            continue
+        if level == "year":
+            out[key] = {
+                "href": reverse("articles:archive_year", args=[moment.year]),
+                "label": str(moment.year),
+            }
+        elif level == "month":
+            out[key] = {
+                "href": reverse("articles:archive_month", args=[moment.year, moment.month]),
+                "label": formats.date_format(moment, "F Y"),
+            }
+        else:
+            out[key] = {
+                "href": reverse(
+                    "articles:archive_day", args=[moment.year, moment.month, moment.day]
+                ),
+                "label": formats.date_format(moment, "j F Y"),
+            }
+    return out
 
 
 def _valid_date(year: int, month: int, day: int) -> date:

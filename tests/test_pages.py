@@ -122,7 +122,7 @@ def test_article_page_shows_everything_about_the_article(client, corpus):
     # to its day in the date archive.
     assert (
         '<a class="day" href="/archive/2020/3/14/" title="Articles of that day">'
-        '<time dir="ltr" lang="en" datetime="2020-03-14T21:00:00+00:00">14 March 2020, 21:00 UTC'
+        '<time datetime="2020-03-14T21:00:00+00:00">14 March 2020, 21:00 UTC'
     ) in html
     assert '<a class="source" href="/sources/herald/">Herald</a>' in html
     assert 'href="/tags/space/">Space</a>' in html
@@ -383,3 +383,41 @@ def test_listed_dates_read_as_django_writes_them_in_every_month():
         article.tag_list, article.snippet = [], ""
         html = render_to_string("articles/_result.html", {"article": article})
         assert f">{format_date(moment, 'j M Y')}</time>" in html
+
+
+# --- Undated articles and neighbouring periods ----------------------------------------------
+
+
+def test_an_undated_article_says_so_on_its_page_and_in_lists(client, db):
+    article = make_article("Timeless piece", "No date here.")
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert '<a class="undated" href="/archive/undated/"' in html
+    assert ">Undated</a>" in html
+    assert '<span class="undated">undated</span>' in client.get("/").content.decode()
+
+
+def test_the_archive_index_has_an_undated_entry_that_lists_them(client, db):
+    make_article("Dated", published_at=day(2020, 5, 1))
+    make_article("Timeless piece", "No date here.")
+    make_article("Hidden timeless", is_hidden=True)
+    html = client.get("/archive/").content.decode()
+    assert '<a href="/archive/2020/">2020</a> <span class="n">1</span>' in html
+    assert '<a href="/archive/undated/">Undated</a> <span class="n">1</span>' in html
+    page = client.get("/archive/undated/")
+    assert titles(page) == ["Timeless piece"]
+    assert "<h1>Articles without a date</h1>" in page.content.decode()
+
+
+def test_date_archive_pages_link_the_previous_and_next_period(client, db):
+    make_article("Leap", published_at=day(2020, 2, 29))
+    html = client.get("/archive/2020/2/29/").content.decode()
+    assert '<a rel="prev" href="/archive/2020/2/28/">← 28 February 2020</a>' in html
+    assert '<a rel="next" href="/archive/2020/3/1/">1 March 2020 →</a>' in html
+    html = client.get("/archive/2020/1/").content.decode()
+    assert '<a rel="prev" href="/archive/2019/12/">← December 2019</a>' in html
+    assert '<a rel="next" href="/archive/2020/2/">February 2020 →</a>' in html
+    html = client.get("/archive/2020/").content.decode()
+    assert '<a rel="prev" href="/archive/2019/">← 2019</a>' in html
+    html = client.get("/archive/9999/12/31/").content.decode()
+    assert 'rel="next"' not in html and '<a rel="prev" href="/archive/9999/12/30/">' in html
+    assert 'rel="prev"' not in client.get("/archive/1/1/1/").content.decode()
