@@ -28,6 +28,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .citations import apa, bibtex, chicago, citable, json_ld, meta_tags, mla, ris
 from .counts import source_counts, tag_counts
 from .filters import MORE_FACETS, UNDATED, ArticleFilter
 from .languages import RTL_LANGUAGES, language_name
@@ -422,6 +423,8 @@ def article_detail(request: HttpRequest, id: int, slug: str) -> HttpResponse:
         title, body = marked
     else:
         title, body = article.title, [escape(p) for p in paragraphs(article.body)]
+    page_url = request.build_absolute_uri(article.get_absolute_url())
+    cite = citable(article, page_url, timezone.localdate(), tuple(t.name for t in tags))
     return render(
         request,
         "articles/article_detail.html",
@@ -429,6 +432,10 @@ def article_detail(request: HttpRequest, id: int, slug: str) -> HttpResponse:
             "article": article,
             "title": title,
             "tags": tags,
+            "canonical_url": page_url,
+            "citations": [("APA", apa(cite)), ("MLA", mla(cite)), ("Chicago", chicago(cite))],
+            "citation_meta": meta_tags(cite),
+            "json_ld": json_ld(cite),
             "body": body,
             "dir": "rtl" if article.language in RTL_LANGUAGES else "auto",
             "language_name": language_name(article.language),
@@ -437,6 +444,26 @@ def article_detail(request: HttpRequest, id: int, slug: str) -> HttpResponse:
             **_neighbours(request, article),
         },
     )
+
+
+def article_citation(request: HttpRequest, id: int, kind: str) -> HttpResponse:
+    """An article's citation record as a download: BibTeX (`.bib`) or RIS (`.ris`)."""
+    if kind not in ("bib", "ris"):
+        raise Http404("Citations come as cite.bib or cite.ris.")
+    article = get_object_or_404(Article.objects.visible().select_related("source"), pk=id)
+    tags = tuple(article.tags.order_by("name").values_list("name", flat=True))
+    page_url = request.build_absolute_uri(article.get_absolute_url())
+    cite = citable(article, page_url, timezone.localdate(), tags)
+    if kind == "bib":
+        response = HttpResponse(bibtex(cite), content_type="application/x-bibtex; charset=utf-8")
+    else:
+        response = HttpResponse(
+            ris(cite), content_type="application/x-research-info-systems; charset=utf-8"
+        )
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"newsarchive-{article.pk}.{kind}"
+    )
+    return response
 
 
 # How many related articles an article page shows.

@@ -103,7 +103,7 @@ def test_a_listed_article_shows_its_link_source_date_language_lead_and_tags_esca
         f'<a class="source" href="{source.get_absolute_url()}">'
         "Herald &amp; &quot;Post&quot; &lt;b&gt;</a>"
     ) in item
-    assert '<time datetime="2021-02-03T23:30:00+00:00">3 Feb 2021</time>' in item
+    assert '<time datetime="2021-02-03T23:30:00+00:00">3 February 2021</time>' in item
     assert '<span class="language">ar</span>' in item
     snippet = "The river rose &lt;b&gt;fast&lt;/b&gt; overnight."
     assert f'<p class="snippet" lang="ar" dir="rtl">{snippet}</p>' in item
@@ -249,11 +249,11 @@ def test_tag_and_source_pages_count_exactly_without_hidden_articles(client, db):
         assert client.get(path + "?page=3").status_code == 404
     # The lists of sources and tags say the same.
     assert (
-        '<a href="/sources/wire/">Wire</a> <span class="n">40</span>'
+        '<a href="/sources/wire/" dir="auto">Wire</a> <span class="n">40</span>'
         in client.get("/sources/").content.decode()
     )
     assert (
-        '<a href="/tags/world/">World</a> <span class="n">40</span>'
+        '<a href="/tags/world/" dir="auto">World</a> <span class="n">40</span>'
         in client.get("/tags/").content.decode()
     )
 
@@ -382,7 +382,7 @@ def test_listed_dates_read_as_django_writes_them_in_every_month():
         article = Article(pk=1, slug="a", title="T", language="en", published_at=moment)
         article.tag_list, article.snippet = [], ""
         html = render_to_string("articles/_result.html", {"article": article})
-        assert f">{format_date(moment, 'j M Y')}</time>" in html
+        assert f">{format_date(moment, 'j F Y')}</time>" in html
 
 
 # --- Undated articles and neighbouring periods ----------------------------------------------
