@@ -372,16 +372,16 @@ def test_article_urls_are_what_reverse_gives_under_any_script_prefix():
 
 
 def test_listed_dates_read_as_django_writes_them_in_every_month():
-    from django.template.loader import render_to_string
     from django.utils.dateformat import format as format_date
 
     from articles.models import Article
+    from articles.templatetags.archive_tags import result_item
 
     for month in range(1, 13):
         moment = datetime(2024, month, 9, 12, tzinfo=UTC)
         article = Article(pk=1, slug="a", title="T", language="en", published_at=moment)
         article.tag_list, article.snippet = [], ""
-        html = render_to_string("articles/_result.html", {"article": article})
+        html = result_item(article)
         assert f">{format_date(moment, 'j F Y')}</time>" in html
 
 
@@ -421,3 +421,20 @@ def test_date_archive_pages_link_the_previous_and_next_period(client, db):
     html = client.get("/archive/9999/12/31/").content.decode()
     assert 'rel="next"' not in html and '<a rel="prev" href="/archive/9999/12/30/">' in html
     assert 'rel="prev"' not in client.get("/archive/1/1/1/").content.decode()
+
+
+def test_a_listed_article_is_translated_and_localised(db):
+    from django.utils import translation
+
+    from articles.models import Article
+    from articles.templatetags.archive_tags import result_item
+
+    article = Article(pk=1, slug="a", title="T", language="en", published_at=day(2024, 3, 9))
+    article.tag_list, article.snippet = [], ""
+    undated = Article(pk=2, slug="b", title="U", language="en")
+    undated.tag_list, undated.snippet = [], ""
+    with translation.override("ar"):
+        assert ">9 مارس 2024</time>" in result_item(article)
+        assert '<span class="undated">غير مؤرخة</span>' in result_item(undated)
+    with translation.override("fr"):
+        assert ">9 mars 2024</time>" in result_item(article)

@@ -7,6 +7,9 @@ from typing import Any
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
@@ -131,3 +134,47 @@ def page_numbers(results: Any) -> list[int | None]:
         out.append(number)
         previous = number
     return out
+
+
+@register.simple_tag
+def result_item(article: Any, link_qs: str = "", position: int = 0) -> SafeString:
+    """One result of a listing, as an `<li>`: title link, source, date, language, snippet,
+    tags. Built in Python like the admin's change-list rows: as a template include each cost
+    about 0.45 ms more (the home page's 40 took 29 ms instead of 11; README). Translated and
+    localised like the templates; every value goes through html.escape, and the snippet is
+    already safe HTML (escaped, then marked)."""
+    language = _escape(article.language)
+    direction = text_dir(article.language)
+    href = article.get_absolute_url()
+    if link_qs:
+        href = f"{href}?{link_qs}&pos={position}"
+    html = [
+        f'<li class="result">\n  <h3 class="result-title" lang="{language}" dir="{direction}">'
+        f'<a href="{_escape(href)}">{_escape(article.title)}</a></h3>\n  <p class="meta">\n    '
+    ]
+    source = article.source
+    if source is not None:
+        url, name = _escape(source.get_absolute_url()), _escape(source.name)
+        html.append(f'<a class="source" href="{url}">{name}</a>\n    ')
+    if article.published_at:
+        moment = timezone.localtime(article.published_at)
+        shown = _escape(date_format(moment, "j F Y"))
+        html.append(f'<time datetime="{moment.isoformat()}">{shown}</time>\n    ')
+    else:
+        html.append(f'<span class="undated">{_escape(gettext("undated"))}</span>\n    ')
+    if language:
+        html.append(f'<span class="language">{language}</span>\n    ')
+    html.append("</p>\n")
+    if article.snippet:
+        snippet = conditional_escape(article.snippet)
+        html.append(f'  <p class="snippet" lang="{language}" dir="{direction}">{snippet}</p>\n')
+    tags = article.tag_list
+    if tags:
+        html.append(f'  <ul class="tags" aria-label="{_escape(gettext("Tags"))}">')
+        html.extend(
+            f'<li><a href="{_escape(tag.get_absolute_url())}">{_escape(tag.name)}</a></li>'
+            for tag in tags
+        )
+        html.append("</ul>\n")
+    html.append("</li>\n")
+    return mark_safe("".join(html))  # noqa: S308 -- every value above is escaped
