@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 .DEFAULT_GOAL := help
-.PHONY: help run dev test install install-dev migrate samples lint format typecheck check bench relevance loadtest db-stop clean
+.PHONY: help run dev test axe install install-dev migrate samples lint format typecheck check bench relevance loadtest db-stop clean
 
 help:
 	@echo "make run    install, start the database, import the samples, serve http://127.0.0.1:$(PORT)"
@@ -47,8 +47,18 @@ run: samples
 dev: samples
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: install-dev
+test: install-dev axe
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# axe-core for the browser accessibility tests, from the npm registry with the machine's npm,
+# into var/axe/ (git-ignored); the tests inject that file, and skip where it is missing.
+AXE_VERSION := 4.14.1
+AXE := var/axe/node_modules/axe-core/axe.min.js
+axe: $(AXE)
+$(AXE):
+	@if command -v npm >/dev/null 2>&1; then \
+		npm install --silent --no-audit --no-fund --prefix var/axe axe-core@$(AXE_VERSION); \
+	else echo "npm not found: the accessibility tests will skip (apt-get install npm)"; fi
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -135,3 +135,16 @@ def index_articles(db):
         indexer.rebuild()
 
     return rebuild
+
+
+# --- axe-core for the accessibility tests (installed by `make axe` with the machine's npm) ---
+
+AXE = ROOT / "var" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core's script, injected into pages by the browser tests (never from a CDN)."""
+    if not AXE.exists():
+        pytest.skip(f"accessibility tests need axe-core at {AXE} (make axe, with npm)")
+    return AXE.read_text(encoding="utf-8")
