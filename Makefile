@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 .DEFAULT_GOAL := help
-.PHONY: help run dev test axe install install-dev migrate samples lint format typecheck check bench relevance loadtest db-stop clean
+.PHONY: help run dev test axe messages install install-dev migrate samples lint format typecheck check bench relevance loadtest db-stop clean
 
 help:
 	@echo "make run    install, start the database, import the samples, serve http://127.0.0.1:$(PORT)"
@@ -82,6 +82,15 @@ bench: migrate
 # ../shared/corpora; e.g. make relevance RELEVANCE_ARGS="--corpora PATH --no-ours".
 relevance: install
 	$(BIN)/python -m bench.relevance $(RELEVANCE_ARGS)
+
+# The interface's catalogues (locale/): collect the strings, then compile them after
+# translating. Needs GNU gettext (apt-get install gettext); the compiled .mo files are
+# committed, so nothing else does. The admin's own strings come with Django.
+messages: install
+	$(BIN)/python manage.py makemessages -l ar -l fr --no-obsolete --ignore=.venv --ignore=bench \
+		--ignore=tests --ignore=var --ignore=build --ignore=docs --ignore=articles/samples \
+		--ignore=templates/admin
+	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 db-stop:
 	@test -x $(BIN)/python && $(BIN)/python -c "from newsarchive import embedded_db; embedded_db.stop()" || true
