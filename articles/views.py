@@ -36,6 +36,7 @@ from .models import Article, Source, SourceRedirect, Tag, TagRedirect, article_p
 from .sanitize import csv_cell
 from .search import (
     MAX_RESULTS,
+    PAGE_SIZE,
     PAGE_SIZES,
     PageNotFound,
     SearchRequest,
@@ -198,9 +199,12 @@ def timeline_bars(params: dict[str, list[str]], results: SearchResults) -> list[
 
 def without_blanks(request: HttpRequest) -> HttpResponse | None:
     """A redirect to the same address without its empty parameters (`language=&from=`, as
-    a GET form sends its untouched fields), or None when there are none."""
+    a GET form sends its untouched fields) and without the sort and page size in force
+    anyway, or None when there are none."""
     pairs = [(key, value) for key, values in request.GET.lists() for value in values]
-    kept = [(key, value) for key, value in pairs if value.strip()]
+    default_sort = "relevance" if request.GET.get("q", "").strip() else "newest"
+    defaults = {("sort", default_sort), ("page_size", str(PAGE_SIZE))}
+    kept = [(key, value) for key, value in pairs if value.strip() and (key, value) not in defaults]
     if len(kept) == len(pairs):
         return None
     return HttpResponseRedirect(request.path + ("?" + urlencode(kept) if kept else ""))
@@ -323,8 +327,16 @@ def search_page(request: HttpRequest) -> HttpResponse:
             "result_qs": _querystring(params),
             "page_qs": _querystring(params, page=None),
             "sort_links": [
-                (s, SORT_LABELS[s], "?" + _querystring(params, sort=[s]), s == results.sort)
-                for s in (("relevance", "newest", "oldest") if results.q else ("newest", "oldest"))
+                (
+                    s,
+                    SORT_LABELS[s],
+                    "?" + _querystring(params, sort=None if s == sorts[0] else [s]),
+                    s == results.sort,
+                )
+                for sorts in [
+                    ("relevance", "newest", "oldest") if results.q.strip() else ("newest", "oldest")
+                ]
+                for s in sorts
             ],
             "feed_qs": _querystring(params, sort=None),
             "suggestion_qs": _querystring(params, q=[results.suggestion.q], page=None)

@@ -148,3 +148,15 @@ def axe_source() -> str:
     if not AXE.exists():
         pytest.skip(f"accessibility tests need axe-core at {AXE} (make axe, with npm)")
     return AXE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(autouse=True)
+def interface_language():
+    """Each test starts in the default interface language: a request in Arabic leaves its
+    language active in the thread (LocaleMiddleware sets it per request), and a test calling
+    a template helper directly would otherwise speak it."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")
