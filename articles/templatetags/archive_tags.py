@@ -161,7 +161,8 @@ def result_item(article: Any, link_qs: str = "", position: int = 0) -> SafeStrin
         shown = _escape(date_format(moment, "j F Y"))
         html.append(f'<time datetime="{moment.isoformat()}">{shown}</time>\n    ')
     else:
-        html.append(f'<span class="undated">{_escape(gettext("undated"))}</span>\n    ')
+        undated = _escape(gettext("undated"))  # not in the f-string: xgettext skips those
+        html.append(f'<span class="undated">{undated}</span>\n    ')
     if language:
         html.append(f'<span class="language">{language}</span>\n    ')
     html.append("</p>\n")
@@ -170,7 +171,8 @@ def result_item(article: Any, link_qs: str = "", position: int = 0) -> SafeStrin
         html.append(f'  <p class="snippet" lang="{language}" dir="{direction}">{snippet}</p>\n')
     tags = article.tag_list
     if tags:
-        html.append(f'  <ul class="tags" aria-label="{_escape(gettext("Tags"))}">')
+        label = _escape(gettext("Tags"))
+        html.append(f'  <ul class="tags" aria-label="{label}">')
         html.extend(
             f'<li><a href="{_escape(tag.get_absolute_url())}">{_escape(tag.name)}</a></li>'
             for tag in tags

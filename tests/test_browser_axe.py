@@ -14,6 +14,9 @@ from tests.factories import make_article, make_source, make_superuser, make_tag
 
 pytestmark = [
     pytest.mark.browser,
+    # serialized_rollback, as the other browser tests; this file sorts after
+    # test_browser_admin.py, which needs the Editors group that the first flush removes when
+    # database tests ran before (their run leaves no serialized copy to restore).
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
