@@ -15,6 +15,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.widgets import (
+    AdminSplitDateTime,
     AdminTextareaWidget,
     AdminURLFieldWidget,
     AutocompleteSelect,
@@ -29,10 +30,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import merge
 from .counts import source_counts, tag_counts
+from .importer import MAX_TAG_NAME
 from .ingest.fingerprint import fingerprint
 from .languages import language_name
 from .models import (
@@ -293,6 +297,26 @@ class TitleField(forms.CharField):
         return strip_controls(super().to_python(value) or "").strip()
 
 
+class LabelledSplitDateTime(AdminSplitDateTime):
+    """The date and time boxes of a date-time field, each with its own accessible name (the
+    field's label names only the first)."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.widgets[0].attrs["aria-label"] = gettext_lazy("Date")
+        self.widgets[1].attrs["aria-label"] = gettext_lazy("Time")
+
+
+class TagsAutocomplete(AutocompleteSelectMultiple):
+    """The tags' autocomplete without Select2's "clear all" cross, which it puts inside its
+    list of chosen tags (a list may hold only list items; each tag keeps its own cross)."""
+
+    def build_attrs(self, base_attrs: Any, extra_attrs: Any = None) -> dict[str, Any]:
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        attrs["data-allow-clear"] = "false"
+        return attrs
+
+
 class ArticleAdminForm(forms.ModelForm):
     title = TitleField()
     body = BodyField(required=False)
@@ -387,7 +411,29 @@ def _action_form_response(
 
 
 def _articles(n: int) -> str:
-    return f"{n} article" if n == 1 else f"{n} articles"
+    return f"{n:,} article" if n == 1 else f"{n:,} articles"
+
+
+def _tag_names(text: str) -> list[str]:
+    """Tag names typed as a comma-separated list: trimmed, control characters removed,
+    without repeats (ignoring case)."""
+    names: dict[str, str] = {}
+    for part in text.split(","):
+        name = " ".join(strip_controls(part).split())[:MAX_TAG_NAME]
+        if name:
+            names.setdefault(name.lower(), name)
+    return list(names.values())
+
+
+def _tags_named(names: list[str]) -> list[Tag]:
+    """The tags called `names` (any case), created when the archive has none of that name."""
+    tags = []
+    for name in names:
+        tag = Tag.objects.filter(name__iexact=name).first()
+        if tag is None:
+            tag = Tag.objects.create(name=name)
+        tags.append(tag)
+    return tags
 
 
 def _is_apply(request: HttpRequest) -> bool:
@@ -397,8 +443,11 @@ def _is_apply(request: HttpRequest) -> bool:
 @admin.register(Article)
 class ArticleAdmin(SimpleHistoryAdmin):
     form = ArticleAdminForm
-    formfield_overrides = {models.URLField: HTTP_URL_FIELD}
-    list_display = ["title", "source", "published", "language", "tag_list", "is_hidden"]
+    formfield_overrides = {
+        models.URLField: HTTP_URL_FIELD,
+        models.DateTimeField: {"widget": LabelledSplitDateTime},
+    }
+    list_display = ["title", "source", "published", "language", "tag_list", "hidden"]
     # Only orders an index can serve: sorting a million rows by title or source is a full sort.
     sortable_by = ["published"]
     list_display_links = ["title"]
@@ -473,6 +522,16 @@ class ArticleAdmin(SimpleHistoryAdmin):
     def tag_list(self, obj: Article) -> str:
         return ", ".join(tag.name for tag in obj.tags.all())
 
+    @admin.display(description="hidden", ordering="is_hidden")
+    def hidden(self, obj: Article) -> str:
+        # Said only where it is so: a column of "no" icons hid the few that matter.
+        return mark_safe('<span class="hidden-flag">hidden</span>') if obj.is_hidden else ""
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "tags":
+            kwargs["widget"] = TagsAutocomplete(db_field, self.admin_site)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
     @admin.display(description="public page")
     def public_link(self, obj: Article) -> str:
         if obj.pk is None:
@@ -518,22 +577,42 @@ class ArticleAdmin(SimpleHistoryAdmin):
 
     # --- Bulk actions --------------------------------------------------------------------
 
-    def _tags_form(self, request: HttpRequest) -> forms.Form:
+    def _tags_form(self, request: HttpRequest, *, new: bool = False) -> forms.Form:
         field = Article._meta.get_field("tags")
+        may_create = new and request.user.has_perm("articles.add_tag")
 
         class TagsForm(forms.Form):
             tags = forms.ModelMultipleChoiceField(
                 queryset=Tag.objects.all(),
-                widget=AutocompleteSelectMultiple(field, self.admin_site),
+                widget=TagsAutocomplete(field, self.admin_site),
+                required=not may_create,
+                label="Existing tags",
             )
+            if may_create:
+                new_tags = forms.CharField(
+                    required=False,
+                    max_length=2000,
+                    label="New tags",
+                    help_text="Names separated by commas; a name the archive already has "
+                    "adds that tag.",
+                )
+
+            def clean(self) -> dict[str, Any]:
+                data = super().clean() or {}
+                names = _tag_names(data.get("new_tags", ""))
+                if may_create and not data.get("tags") and not names:
+                    raise forms.ValidationError("Choose a tag or name a new one.")
+                data["new_names"] = names
+                return data
 
         return TagsForm(request.POST if _is_apply(request) else None)
 
     @admin.action(description="Add tags to the selected articles", permissions=["change"])
     def add_tags(self, request: HttpRequest, queryset: QuerySet[Article]) -> HttpResponse | None:
-        form = self._tags_form(request)
+        form = self._tags_form(request, new=True)
         if _is_apply(request) and form.is_valid():
-            tags = form.cleaned_data["tags"]
+            tags = [*form.cleaned_data["tags"], *_tags_named(form.cleaned_data["new_names"])]
+            tags = list({tag.pk: tag for tag in tags}.values())
             changed = merge.add_tags(queryset, tags, user=request.user)
             names = ", ".join(t.name for t in tags)
             self.message_user(request, f"Added {names} to {_articles(changed)}.", messages.SUCCESS)
@@ -661,7 +740,7 @@ def _article_count(model_field: str) -> Any:
 
 def _article_list_link(count: int, **lookup: Any) -> str:
     url = reverse("admin:articles_article_changelist") + "?" + urlencode(lookup)
-    return format_html('<a href="{}">{}</a>', url, count)
+    return format_html('<a href="{}">{}</a>', url, _articles(count))
 
 
 class RenameRedirectMixin:
@@ -740,24 +819,46 @@ class SourceAdmin(RenameRedirectMixin, admin.ModelAdmin):
         return _merge_action(self, request, queryset, merge.merge_sources, "source")
 
 
+# Characters of a run's paths shown in the list (all of them on hover and on its page).
+PATHS_SHOWN = 60
+
+
+def import_outcome(run: ImportRun) -> str:
+    """A run's outcome in words: "created 2,125 · 100 duplicates · 1 failed · 23 warnings
+    · 36 skipped", failures in bold, counts of nothing left out."""
+    kinds: dict[str, int] = {}
+    for error in run.errors or []:
+        if isinstance(error, dict):
+            kind = error.get("kind") or "error"
+            kinds[kind] = kinds.get(kind, 0) + 1
+    # The run keeps its first 1,000 messages: beyond, warnings and skips are at least that.
+    more = "+" if len(run.errors or []) >= 1000 else ""
+    parts = [format_html("{} {}", "would create" if run.dry_run else "created", f"{run.created:,}")]
+    if run.duplicates:
+        plural = "s" if run.duplicates != 1 else ""
+        parts.append(format_html("{} duplicate{}", f"{run.duplicates:,}", plural))
+    if run.failed:
+        parts.append(format_html('<span class="failed">{} failed</span>', f"{run.failed:,}"))
+    else:
+        parts.append(format_html('<span class="none">{}</span>', "none failed"))
+    for kind, word in (("warning", "warning"), ("skipped", "skipped")):
+        n = kinds.get(kind, 0)
+        if n:
+            plural = "s" if kind == "warning" and n != 1 else ""
+            parts.append(format_html("{}{} {}{}", f"{n:,}", more, word, plural))
+    return format_html_join(" · ", "{}", ((part,) for part in parts))
+
+
 @admin.register(ImportRun)
 class ImportRunAdmin(admin.ModelAdmin):
     """Read-only: runs are written by `manage.py ingest`, never by hand."""
 
-    list_display = [
-        "__str__",
-        "status",
-        "started_at",
-        "finished_at",
-        "path_list",
-        "dry_run",
-        "created",
-        "duplicates",
-        "failed",
-        "error_count",
-    ]
+    # Five columns that fit 1,366 pixels; the outcome says failures, warnings and skips in
+    # words, the run's page has every detail.
+    list_display = ["__str__", "status", "started_at", "short_paths", "outcome"]
     list_filter = ["status", "dry_run"]
     date_hierarchy = "started_at"
+    actions = ["remove_articles"]
     fields = readonly_fields = (
         "status",
         "started_at",
@@ -765,9 +866,7 @@ class ImportRunAdmin(admin.ModelAdmin):
         "path_list",
         "options_table",
         "dry_run",
-        "created",
-        "duplicates",
-        "failed",
+        "outcome",
         "error_table",
     )
 
@@ -780,13 +879,39 @@ class ImportRunAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_remove_articles_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("articles.delete_article")
+
+    @admin.action(
+        description="Delete the articles of the selected import runs (the samples' run, say)",
+        permissions=["remove_articles"],
+    )
+    def remove_articles(self, request: HttpRequest, queryset: QuerySet[ImportRun]) -> None:
+        from .sample_data import remove_run_articles
+
+        runs = list(queryset)
+        removed = remove_run_articles(queryset)
+        names = ", ".join(str(run) for run in runs)
+        self.message_user(
+            request,
+            f"Deleted {removed:,} article{'s' if removed != 1 else ''} of {names}, and the "
+            "sources and tags only they used.",
+            messages.SUCCESS,
+        )
+
     @admin.display(description="paths")
     def path_list(self, obj: ImportRun) -> str:
         return ", ".join(str(p) for p in obj.paths or [])
 
-    @admin.display(description="errors")
-    def error_count(self, obj: ImportRun) -> int:
-        return len(obj.errors or [])
+    @admin.display(description="paths")
+    def short_paths(self, obj: ImportRun) -> str:
+        full = self.path_list(obj)
+        shown = full if len(full) <= PATHS_SHOWN else full[: PATHS_SHOWN - 1] + "…"
+        return format_html('<span title="{}">{}</span>', full, shown)
+
+    @admin.display(description="outcome")
+    def outcome(self, obj: ImportRun) -> str:
+        return format_html('<span class="import-outcome">{}</span>', import_outcome(obj))
 
     @admin.display(description="options")
     def options_table(self, obj: ImportRun) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models.functions import Lower
+from django.utils.translation import gettext, gettext_noop
 
 from .languages import LANGUAGE_NAMES
 from .models import Article, ArticleQuerySet, Source, Tag
@@ -20,6 +21,10 @@ from .search import PAGE_SIZE, PAGE_SIZES, SORTS, SearchRequest
 from .search.query import MAX_QUERY_CHARS
 
 UNDATED = "undated"
+# What the parameters name, in the interface's language.
+KINDS = {"source": gettext_noop("source"), "tag": gettext_noop("tag")}
+# Facets whose values a reader may list in full within the search (`more=tag`).
+MORE_FACETS = ("source", "tag", "language")
 
 
 class SlugOrNameField(forms.Field):
@@ -34,10 +39,16 @@ class SlugOrNameField(forms.Field):
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
 
+    @property
+    def kind(self) -> str:
+        return KINDS[str(self.model._meta.model_name)]
+
     def clean(self, value: Any) -> list[Any]:
         names = [v.strip() for v in (value or []) if v and v.strip()]
         if len(names) > 20:
-            raise forms.ValidationError(f"At most 20 {self.model._meta.verbose_name} values.")
+            raise forms.ValidationError(
+                gettext("At most 20 %(kind)s values.") % {"kind": gettext(self.kind)}
+            )
         rows = []
         for name in dict.fromkeys(names):
             row = (
@@ -48,7 +59,10 @@ class SlugOrNameField(forms.Field):
                 or self.model.objects.filter(redirects__old_slug=name).first()
             )
             if row is None:
-                raise forms.ValidationError(f"No {self.model._meta.verbose_name} called “{name}”.")
+                raise forms.ValidationError(
+                    gettext("No %(kind)s called “%(name)s”.")
+                    % {"kind": gettext(self.kind), "name": name}
+                )
             rows.append(row)
         return rows
 
@@ -79,9 +93,9 @@ class SearchForm(forms.Form):
         data = super().clean() or {}
         start, end = data.get("from"), data.get("to")
         if start == UNDATED and end:
-            raise forms.ValidationError("Undated articles have no “to” date.")
+            raise forms.ValidationError(gettext("Undated articles have no “to” date."))
         if isinstance(start, date) and isinstance(end, date) and start > end:
-            raise forms.ValidationError("The “from” date is after the “to” date.")
+            raise forms.ValidationError(gettext("The “from” date is after the “to” date."))
         return data
 
 
@@ -93,7 +107,7 @@ def _language_choices() -> list[tuple[str, str]]:
 
 
 class ArticleFilter(django_filters.FilterSet):
-    """Validates q, source, tag, language, from, to, sort, page and page_size."""
+    """Validates q, source, tag, language, from, to, sort, page, page_size and more."""
 
     q = django_filters.CharFilter(method="keep", max_length=MAX_QUERY_CHARS, label="Search")
     source = SlugOrNameFilter(model=Source, method="keep", label="Source")
@@ -110,6 +124,10 @@ class ArticleFilter(django_filters.FilterSet):
         method="keep",
         label="Results per page",
         empty_label="Default",
+    )
+
+    more = django_filters.ChoiceFilter(
+        choices=[(name, name) for name in MORE_FACETS], method="keep", label="More values of"
     )
 
     class Meta:
@@ -137,6 +155,7 @@ class ArticleFilter(django_filters.FilterSet):
             "sort": data.get("sort") or "",
             "page": data.get("page") or 1,
             "page_size": int(data.get("page_size") or PAGE_SIZE),
+            "more_facet": data.get("more") or "",
         }
         fields.update(changes)
         return SearchRequest(**fields)

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 
-from . import api, feeds, views
+from . import api, discovery, feeds, views
 from .throttle import rate_limited
 
 app_name = "articles"
@@ -16,6 +17,7 @@ urlpatterns = [
     path("api/articles/<int:id>", api.article_api, name="api_article"),
     path("api/<path:rest>", api.not_found),
     path("articles/<int:id>/<str:slug>/", views.article_detail, name="article_detail"),
+    path("articles/<int:id>/cite.<str:kind>", views.article_citation, name="article_citation"),
     path("sources/", views.source_list, name="source_list"),
     path("sources/<str:slug>/", views.source_detail, name="source_detail"),
     path("tags/", views.tag_list, name="tag_list"),
@@ -28,4 +30,18 @@ urlpatterns = [
     path("feeds/latest/", feeds.LatestFeed(), name="latest_feed"),
     path("feeds/sources/<str:slug>/", feeds.source_feed, name="source_feed"),
     path("feeds/tags/<str:slug>/", feeds.tag_feed, name="tag_feed"),
+    path("opensearch.xml", discovery.opensearch, name="opensearch"),
+    path("robots.txt", discovery.robots_txt, name="robots_txt"),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": discovery.SITEMAPS, "sitemap_url_name": "articles:sitemap_section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<str:section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": discovery.SITEMAPS},
+        name="sitemap_section",
+    ),
 ]

@@ -5,32 +5,43 @@ from __future__ import annotations
 import calendar
 import csv
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from dateutil.relativedelta import relativedelta
 from django.core.paginator import EmptyPage, Paginator
 from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
     HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.html import escape
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from .citations import apa, bibtex, chicago, citable, json_ld, meta_tags, mla, ris
 from .counts import source_counts, tag_counts
-from .filters import ArticleFilter
+from .filters import MORE_FACETS, UNDATED, ArticleFilter
 from .languages import RTL_LANGUAGES, language_name
 from .models import Article, Source, SourceRedirect, Tag, TagRedirect, article_path
 from .sanitize import csv_cell
 from .search import (
     MAX_RESULTS,
+    PAGE_SIZE,
+    PAGE_SIZES,
     PageNotFound,
     SearchRequest,
     SearchResults,
+    SearchUnavailable,
     fetch_articles,
     marked_article,
     paragraphs,
@@ -42,7 +53,17 @@ from .throttle import export_guard, export_row_limit, rate_limited
 
 # Parameters that define a search (everything but the page).
 SEARCH_PARAMS = ("q", "source", "tag", "language", "from", "to", "sort", "page_size")
-FACET_NAMES = (("source", "Source"), ("tag", "Tag"), ("year", "Year"), ("language", "Language"))
+FACET_NAMES = (
+    ("source", gettext_lazy("Source")),
+    ("tag", gettext_lazy("Tag")),
+    ("year", gettext_lazy("Year")),
+    ("language", gettext_lazy("Language")),
+)
+SORT_LABELS = {
+    "relevance": gettext_lazy("Relevance"),
+    "newest": gettext_lazy("Newest first"),
+    "oldest": gettext_lazy("Oldest first"),
+}
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -85,7 +106,7 @@ def bind_search(request: HttpRequest) -> ArticleFilter:
     return ArticleFilter(request.GET, queryset=Article.objects.none())
 
 
-_QUERY_ORDER = (*SEARCH_PARAMS, "page", "pos")
+_QUERY_ORDER = (*SEARCH_PARAMS, "more", "page", "pos")
 
 
 def _querystring(params: dict[str, list[str]], **changes: list[str] | None) -> str:
@@ -115,7 +136,7 @@ def facet_links(params: dict[str, list[str]], results: SearchResults) -> dict[st
                 new = [v for v in current if v != value] if selected else [*current, value]
             items.append(
                 {
-                    "label": fv.label,
+                    "label": _(fv.label) if name == "language" else fv.label,
                     "count": fv.count,
                     "selected": selected,
                     "href": "?" + _querystring(params, **{name: new}),
@@ -134,7 +155,7 @@ def facet_links(params: dict[str, list[str]], results: SearchResults) -> dict[st
             change = {"from": None, "to": None} if selected else {"from": [start], "to": [end]}
         years.append(
             {
-                "label": fv.label,
+                "label": _("Undated") if fv.value == "undated" else fv.label,
                 "count": fv.count,
                 "selected": selected,
                 "href": "?" + _querystring(params, **change),
@@ -152,16 +173,19 @@ def timeline_bars(params: dict[str, list[str]], results: SearchResults) -> list[
     top = max(bar.count for bar in bars) or 1
     width = 100 / len(bars)
     out = []
+    monthly = results.timeline_unit == "month"
     for i, bar in enumerate(bars):
         height = round(90 * bar.count / top, 2)
         change: dict[str, list[str] | None]
         if bar.start is None or bar.end is None:
             change = {"from": ["undated"], "to": None}
+            label = _("Undated")
         else:
             change = {"from": [bar.start.isoformat()], "to": [bar.end.isoformat()]}
+            label = formats.date_format(bar.start, "M Y") if monthly else str(bar.start.year)
         out.append(
             {
-                "label": bar.label,
+                "label": label,
                 "count": bar.count,
                 "x": round(i * width + width * 0.1, 3),
                 "width": round(width * 0.8, 3),
@@ -173,13 +197,108 @@ def timeline_bars(params: dict[str, list[str]], results: SearchResults) -> list[
     return out
 
 
+def without_blanks(request: HttpRequest) -> HttpResponse | None:
+    """A redirect to the same address without its empty parameters (`language=&from=`, as
+    a GET form sends its untouched fields) and without the sort and page size in force
+    anyway, or None when there are none."""
+    pairs = [(key, value) for key, values in request.GET.lists() for value in values]
+    default_sort = "relevance" if request.GET.get("q", "").strip() else "newest"
+    defaults = {("sort", default_sort), ("page_size", str(PAGE_SIZE))}
+    kept = [(key, value) for key, value in pairs if value.strip() and (key, value) not in defaults]
+    if len(kept) == len(pairs):
+        return None
+    return HttpResponseRedirect(request.path + ("?" + urlencode(kept) if kept else ""))
+
+
+def active_filters(filterset: ArticleFilter, params: dict[str, list[str]]) -> list[dict]:
+    """The filters in force, each with the link that removes it (the chips above results)."""
+    data = filterset.form.cleaned_data
+    chips: list[dict[str, Any]] = []
+    for name, kind in (("source", _("Source")), ("tag", _("Tag"))):
+        for row in data.get(name) or []:
+            rest = [slug for slug in params.get(name, []) if slug != row.slug]
+            chips.append(
+                {
+                    "kind": kind,
+                    "label": row.name,
+                    "href": "?" + _querystring(params, **{name: rest}),
+                }
+            )
+    language = data.get("language")
+    if language:
+        chips.append(
+            {
+                "kind": _("Language"),
+                "label": _("Unknown") if language == "unknown" else _(language_name(language)),
+                "href": "?" + _querystring(params, language=None),
+            }
+        )
+    start, end = data.get("from"), data.get("to")
+    if start == UNDATED:
+        chips.append(
+            {
+                "kind": _("Date"),
+                "label": _("Undated"),
+                "href": "?" + _querystring(params, **{"from": None}),
+            }
+        )
+    elif start or end:
+        label = "\u2009\u2013\u2009".join(
+            formats.date_format(day, "j M Y") if day else "…" for day in (start, end)
+        )
+        chips.append(
+            {
+                "kind": _("Dates"),
+                "label": label,
+                "href": "?" + _querystring(params, **{"from": None, "to": None}),
+            }
+        )
+    return chips
+
+
+def date_presets(params: dict[str, list[str]]) -> list[dict]:
+    """Links setting the dates to the past week, month or year (up to today)."""
+    today = timezone.localdate()
+    presets = (
+        (_("Past week"), today - timedelta(days=7)),
+        (_("Past month"), today - relativedelta(months=1)),
+        (_("Past year"), today - relativedelta(years=1)),
+    )
+    out = []
+    for label, start in presets:
+        change = {"from": [start.isoformat()], "to": [today.isoformat()]}
+        current = params.get("from") == change["from"] and params.get("to") == change["to"]
+        out.append(
+            {"label": label, "href": "?" + _querystring(params, **change), "current": current}
+        )
+    return out
+
+
+def language_options(current: str | None) -> list[tuple[str, str]]:
+    """The language menu: the archive's own languages (from the index's totals), by name,
+    then "Unknown"; a language asked for that the archive lacks is kept so it shows."""
+    try:
+        codes = [code for code in totals().languages if code]
+    except SearchUnavailable:
+        codes = []
+    if current and current != "unknown" and current not in codes:
+        codes.append(current)
+    named = sorted(((code, _(language_name(code))) for code in codes), key=lambda kv: kv[1])
+    return [*named, ("unknown", _("Unknown"))]
+
+
 @rate_limited("search")
 def search_page(request: HttpRequest) -> HttpResponse:
+    redirect = without_blanks(request)
+    if redirect is not None:
+        return redirect
     filterset = bind_search(request)
     context: dict[str, Any] = {
         "filterset": filterset,
         "form": filterset.form,
-        "sorts": ("relevance", "newest", "oldest"),
+        "sorts": SORT_LABELS,
+        "page_sizes": PAGE_SIZES,
+        "languages": language_options(request.GET.get("language")),
     }
     if not filterset.is_valid():
         context["error"] = filterset.error_message()
@@ -189,18 +308,35 @@ def search_page(request: HttpRequest) -> HttpResponse:
     except PageNotFound as exc:
         raise Http404(str(exc)) from exc
     params = filterset.params()
+    more = filterset.form.cleaned_data.get("more") or ""
     context.update(
         {
             "results": results,
             "params": params,
             "q": results.q,
+            "more": more,
+            "chips": active_filters(filterset, params),
+            "clear_qs": _querystring({"q": params["q"]} if "q" in params else {}),
+            "presets": date_presets(params),
             "facets": facet_links(params, results),
+            "facet_more_links": {
+                name: "?" + _querystring(params, more=None if more == name else [name])
+                for name in MORE_FACETS
+            },
             "timeline": timeline_bars(params, results),
             "result_qs": _querystring(params),
             "page_qs": _querystring(params, page=None),
             "sort_links": [
-                (s, "?" + _querystring(params, sort=[s]), s == results.sort)
-                for s in (("relevance", "newest", "oldest") if results.q else ("newest", "oldest"))
+                (
+                    s,
+                    SORT_LABELS[s],
+                    "?" + _querystring(params, sort=None if s == sorts[0] else [s]),
+                    s == results.sort,
+                )
+                for sorts in [
+                    ("relevance", "newest", "oldest") if results.q.strip() else ("newest", "oldest")
+                ]
+                for s in sorts
             ],
             "feed_qs": _querystring(params, sort=None),
             "suggestion_qs": _querystring(params, q=[results.suggestion.q], page=None)
@@ -230,7 +366,9 @@ def search_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     def lines() -> Iterator[str]:
         buffer = _Echo()
         writer = csv.writer(buffer)
-        yield writer.writerow(
+        # A byte-order mark first: without it Excel reads UTF-8 as the local code page and
+        # turns Arabic (and every accent) into mojibake.
+        yield "\ufeff" + writer.writerow(
             ["id", "title", "source", "published_at", "language", "tags", "url", "page_url"]
         )
         for start in range(0, len(found.ids), EXPORT_CHUNK):
@@ -249,8 +387,22 @@ def search_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
                 )
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="newsarchive-search.csv"'
+    response["Content-Disposition"] = content_disposition_header(
+        True, export_filename(filterset.params())
+    )
     return response
+
+
+def export_filename(params: dict[str, list[str]]) -> str:
+    """A CSV's file name from its search: `newsarchive-flood-warning-bbc-news-2019-01-01.csv`
+    (words, sources, tags, language and dates, at most 80 characters)."""
+    parts = [
+        slugify(value, allow_unicode=True)
+        for key in ("q", "source", "tag", "language", "from", "to")
+        for value in params.get(key, [])
+    ]
+    name = "-".join(part for part in parts if part)[:80].strip("-") or "search"
+    return f"newsarchive-{name}.csv"
 
 
 # Most rows one export streams, and rows read from PostgreSQL at a time.
@@ -283,6 +435,8 @@ def article_detail(request: HttpRequest, id: int, slug: str) -> HttpResponse:
         title, body = marked
     else:
         title, body = article.title, [escape(p) for p in paragraphs(article.body)]
+    page_url = request.build_absolute_uri(article.get_absolute_url())
+    cite = citable(article, page_url, timezone.localdate(), tuple(t.name for t in tags))
     return render(
         request,
         "articles/article_detail.html",
@@ -290,6 +444,10 @@ def article_detail(request: HttpRequest, id: int, slug: str) -> HttpResponse:
             "article": article,
             "title": title,
             "tags": tags,
+            "canonical_url": page_url,
+            "citations": [("APA", apa(cite)), ("MLA", mla(cite)), ("Chicago", chicago(cite))],
+            "citation_meta": meta_tags(cite),
+            "json_ld": json_ld(cite),
             "body": body,
             "dir": "rtl" if article.language in RTL_LANGUAGES else "auto",
             "language_name": language_name(article.language),
@@ -298,6 +456,26 @@ def article_detail(request: HttpRequest, id: int, slug: str) -> HttpResponse:
             **_neighbours(request, article),
         },
     )
+
+
+def article_citation(request: HttpRequest, id: int, kind: str) -> HttpResponse:
+    """An article's citation record as a download: BibTeX (`.bib`) or RIS (`.ris`)."""
+    if kind not in ("bib", "ris"):
+        raise Http404("Citations come as cite.bib or cite.ris.")
+    article = get_object_or_404(Article.objects.visible().select_related("source"), pk=id)
+    tags = tuple(article.tags.order_by("name").values_list("name", flat=True))
+    page_url = request.build_absolute_uri(article.get_absolute_url())
+    cite = citable(article, page_url, timezone.localdate(), tags)
+    if kind == "bib":
+        response = HttpResponse(bibtex(cite), content_type="application/x-bibtex; charset=utf-8")
+    else:
+        response = HttpResponse(
+            ris(cite), content_type="application/x-research-info-systems; charset=utf-8"
+        )
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"newsarchive-{article.pk}.{kind}"
+    )
+    return response
 
 
 # How many related articles an article page shows.
@@ -416,7 +594,11 @@ def archive_year(request: HttpRequest, year: int) -> HttpResponse:
     start, end = _valid_date(year, 1, 1), _valid_date(year, 12, 31)
     counts = count_by(SearchRequest(date_from=start, date_to=end), "month")
     months = [
-        {"number": m, "name": calendar.month_name[m], "count": counts.get(year * 100 + m, 0)}
+        {
+            "number": m,
+            "name": formats.date_format(date(year, m, 1), "F"),
+            "count": counts.get(year * 100 + m, 0),
+        }
         for m in range(1, 13)
     ]
     return render(
@@ -427,6 +609,7 @@ def archive_year(request: HttpRequest, year: int) -> HttpResponse:
             "year": year,
             "period": str(year),
             "periods": months,
+            **_adjacent(start, end, "year"),
             "results": _listing(request, date_from=start, date_to=end),
         },
     )
@@ -445,9 +628,10 @@ def archive_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
             "level": "month",
             "year": year,
             "month": month,
-            "month_name": calendar.month_name[month],
-            "period": start.strftime("%B %Y"),
+            "month_name": formats.date_format(date(year, month, 1), "F"),
+            "period": formats.date_format(start, "F Y"),
             "periods": days,
+            **_adjacent(start, end, "month"),
             "results": _listing(request, date_from=start, date_to=end),
         },
     )
@@ -462,9 +646,10 @@ def archive_day(request: HttpRequest, year: int, month: int, day: int) -> HttpRe
             "level": "day",
             "year": year,
             "month": month,
-            "month_name": calendar.month_name[month],
+            "month_name": formats.date_format(date(year, month, 1), "F"),
             "day": day,
-            "period": f"{the_day.day} {the_day:%B %Y}",
+            "period": formats.date_format(the_day, "j F Y"),
+            **_adjacent(the_day, the_day, "day"),
             "results": _listing(request, date_from=the_day, date_to=the_day),
         },
     )
@@ -476,6 +661,35 @@ def archive_undated(request: HttpRequest) -> HttpResponse:
         "articles/archive.html",
         {"level": "undated", "period": "no date", "results": _listing(request, undated=True)},
     )
+
+
+def _adjacent(start: date, end: date, level: str) -> dict[str, Any]:
+    """Links to the period (a year, month or day) before `start` and after `end`, within
+    the years 1-9999 that dates can hold."""
+    out: dict[str, Any] = {}
+    for key, edge, step in (("previous_period", start, -1), ("next_period", end, 1)):
+        try:
+            moment = edge + timedelta(days=step)
+        except OverflowError:
+            continue
+        if level == "year":
+            out[key] = {
+                "href": reverse("articles:archive_year", args=[moment.year]),
+                "label": str(moment.year),
+            }
+        elif level == "month":
+            out[key] = {
+                "href": reverse("articles:archive_month", args=[moment.year, moment.month]),
+                "label": formats.date_format(moment, "F Y"),
+            }
+        else:
+            out[key] = {
+                "href": reverse(
+                    "articles:archive_day", args=[moment.year, moment.month, moment.day]
+                ),
+                "label": formats.date_format(moment, "j F Y"),
+            }
+    return out
 
 
 def _valid_date(year: int, month: int, day: int) -> date:

@@ -7,5 +7,7 @@ from articles.views_health import healthz
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    # set_language: the interface language switcher's POST (no script).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("articles.urls")),
 ]

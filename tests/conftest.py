@@ -135,3 +135,28 @@ def index_articles(db):
         indexer.rebuild()
 
     return rebuild
+
+
+# --- axe-core for the accessibility tests (installed by `make axe` with the machine's npm) ---
+
+AXE = ROOT / "var" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core's script, injected into pages by the browser tests (never from a CDN)."""
+    if not AXE.exists():
+        pytest.skip(f"accessibility tests need axe-core at {AXE} (make axe, with npm)")
+    return AXE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(autouse=True)
+def interface_language():
+    """Each test starts in the default interface language: a request in Arabic leaves its
+    language active in the thread (LocaleMiddleware sets it per request), and a test calling
+    a template helper directly would otherwise speak it."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")

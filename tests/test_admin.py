@@ -69,8 +69,14 @@ def test_changelist_shows_title_source_date_language_tags_and_hidden(editor_clie
     response = editor_client.get(ARTICLES)
     assert response.status_code == 200
     html = response.content.decode()
-    for text in ("Storm hits coast", "BBC", "Coast, Weather", "March 1, 2024", "en", "icon-yes"):
+    for text in ("Storm hits coast", "BBC", "Coast, Weather", "March 1, 2024", "en"):
         assert text in html
+    # The hidden flag is said only where it is set.
+    assert html.count('<span class="hidden-flag">hidden</span>') == 1
+    make_article("Shown article")
+    html = editor_client.get(ARTICLES).content.decode()
+    assert html.count('<span class="hidden-flag">hidden</span>') == 1
+    assert "icon-no" not in html
 
 
 def test_admin_search_uses_full_text_search_with_stemming(editor_client):
@@ -322,7 +328,35 @@ def test_add_tags_action_without_tags_shows_the_form_again(editor_client):
     a = make_article("A")
     response = action(editor_client, ARTICLES, "add_tags", [a], apply="yes")
     assert response.status_code == 200
-    assert "This field is required" in response.content.decode()
+    assert "Choose a tag or name a new one." in response.content.decode()
+
+
+def test_add_tags_action_creates_new_tags_by_name(editor_client):
+    a, b = make_article("A"), make_article("B")
+    existing = make_tag("Politics")
+    response = action(
+        editor_client,
+        ARTICLES,
+        "add_tags",
+        [a, b],
+        apply="yes",
+        tags=[existing.pk],
+        new_tags="Elections 2024,  politics , elections 2024",
+    )
+    assert response.status_code == 302
+    assert sorted(Tag.objects.values_list("name", flat=True)) == ["Elections 2024", "Politics"]
+    assert sorted(a.tags.values_list("name", flat=True)) == ["Elections 2024", "Politics"]
+    assert sorted(b.tags.values_list("name", flat=True)) == ["Elections 2024", "Politics"]
+    # A new name alone is enough.
+    response = action(editor_client, ARTICLES, "add_tags", [a], apply="yes", new_tags="Fresh")
+    assert response.status_code == 302
+    assert a.tags.filter(name="Fresh").exists()
+
+
+def test_the_remove_tags_action_offers_no_new_tags(editor_client):
+    a = make_article("A")
+    response = action(editor_client, ARTICLES, "remove_tags", [a])
+    assert "new_tags" not in response.content.decode()
 
 
 def test_remove_tags_action(editor_client):
@@ -402,7 +436,9 @@ def test_tag_list_shows_article_counts(editor_client):
     counts = {t.name: t.article_count for t in response.context["cl"].result_list}
     assert counts == {"Busy": 3, "Idle": 0}
     # Each count links to the article list filtered by that tag.
-    assert f'href="{ARTICLES}?tags__id__exact={busy.pk}">3</a>' in response.content.decode()
+    assert (
+        f'href="{ARTICLES}?tags__id__exact={busy.pk}">3 articles</a>' in response.content.decode()
+    )
     assert editor_client.get(TAGS, {"q": "bus"}).context["cl"].result_count == 1
     assert editor_client.get(TAGS, {"o": "-3"}).status_code == 200  # sortable by count
 
@@ -520,3 +556,73 @@ def test_the_list_sorts_by_date_both_ways_with_undated_articles_last_when_newest
     assert order(o="3") == ["Undated", "Old", "New"]
     # Title is not sortable: a million-row sort without an index.
     assert "?o=1" not in editor_client.get(ARTICLES).content.decode()
+
+
+# --- Import runs: taking a run's articles out ----------------------------------------------
+
+RUNS = reverse("admin:articles_importrun_changelist")
+
+
+def test_a_superuser_deletes_the_articles_of_an_import_run(client):
+    run = ImportRun.objects.create(paths=["samples"], options={"samples": True})
+    other = ImportRun.objects.create(paths=["dump"])
+    sample_source = make_source("Sample Gazette")
+    shared = make_tag("shared")
+    for i in range(3):
+        a = make_article(f"Sample {i}", source=sample_source, tags=[shared, "only-samples"])
+        Article.objects.filter(pk=a.pk).update(import_run=run)
+    kept = make_article("Kept", tags=[shared])
+    Article.objects.filter(pk=kept.pk).update(import_run=other)
+    client.force_login(make_superuser())
+    response = action(client, RUNS, "remove_articles", [run])
+    assert response.status_code == 302
+    assert list(Article.objects.all()) == [kept]
+    assert not Source.objects.filter(name="Sample Gazette").exists()
+    assert list(Tag.objects.values_list("name", flat=True)) == ["shared"]
+    page = client.get(RUNS).content.decode()
+    assert "Deleted 3 articles of Import #" in page
+
+
+def test_an_editor_is_not_offered_the_deletion_of_a_runs_articles(editor_client):
+    run = ImportRun.objects.create(paths=["dump"])
+    make_article("Stays")
+    Article.objects.update(import_run=run)
+    page = editor_client.get(RUNS).content.decode()
+    assert "remove_articles" not in page
+    action(editor_client, RUNS, "remove_articles", [run])
+    assert Article.objects.count() == 1
+
+
+def test_the_import_run_list_states_failures_warnings_and_skips_plainly(client):
+    run = ImportRun.objects.create(
+        paths=["/data/" + "very-long-folder-name/" * 5 + "dump.jsonl"],
+        created=2125,
+        duplicates=100,
+        failed=1,
+        errors=[
+            {"path": "a", "line": 1, "message": "bad", "kind": "error", "code": "json"},
+            {"path": "a", "line": 2, "message": "w", "kind": "warning", "code": "url-dropped"},
+            {"path": "a", "line": 3, "message": "w", "kind": "warning", "code": "url-dropped"},
+            {"path": "a", "line": 4, "message": "s", "kind": "skipped", "code": "no-text"},
+        ],
+    )
+    clean = ImportRun.objects.create(paths=["ok.jsonl"], created=3)
+    client.force_login(make_superuser())
+    html = client.get(RUNS).content.decode()
+    assert (
+        'created 2,125 · 100 duplicates · <span class="failed">1 failed</span> · 2 warnings · '
+        "1 skipped"
+    ) in html
+    assert 'created 3 · <span class="none">none failed</span></span>' in html
+    full = run.paths[0]
+    assert f'<span title="{full}">{full[:59]}…</span>' in html
+    assert html.count('<th scope="col"') <= 6  # the five columns and the checkbox
+    assert clean.pk and run.pk
+
+
+def test_the_body_editor_is_wide_and_the_date_boxes_are_named(editor_client):
+    article = make_article("Wide", "Body")
+    html = editor_client.get(change_url(article)).content.decode()
+    assert 'aria-label="Date"' in html and 'aria-label="Time"' in html
+    assert "admin/newsarchive/admin.css" in html
+    assert 'data-allow-clear="false"' in html

@@ -123,7 +123,7 @@ def test_public_counts_follow_a_merge_and_a_hide_at_the_next_request(
     with django_capture_on_commit_callbacks(execute=True):
         run_action(curator, "article", "hide", [glaciers])
     home = client.get("/").content.decode()
-    assert '<a href="/sources/bbc/">BBC</a> <span class="n">1</span>' in home
+    assert '<a href="/sources/bbc/" dir="auto">BBC</a> <span class="n">1</span>' in home
 
 
 def test_merged_sources_old_urls_redirect(curator, client):

@@ -92,8 +92,9 @@ def test_csv_export_streams_every_match(client, corpus):
     assert response.status_code == 200
     assert response.streaming
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    text = b"".join(response.streaming_content).decode()
-    rows = list(csv.reader(io.StringIO(text)))
+    data = b"".join(response.streaming_content)
+    assert data.startswith(b"\xef\xbb\xbfid,title,")  # a UTF-8 BOM, for Excel
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0] == [
         "id",
         "title",
@@ -116,7 +117,7 @@ def test_csv_export_lists_tags_in_name_order_and_none_as_empty(client, db):
     make_article("Harbour gates", "harbour news", tags=[make_tag("Zeta"), make_tag("Alpha")])
     make_article("Harbour wall", "harbour news")
     response = client.get("/search/export.csv", {"q": "harbour"})
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert sorted((r[1], r[5]) for r in rows[1:]) == [
         ("Harbour gates", "Alpha; Zeta"),
         ("Harbour wall", ""),
@@ -127,3 +128,18 @@ def test_csv_export_rejects_bad_parameters(client, corpus):
     response = client.get("/search/export.csv", {"to": "31/31/2020"})
     assert response.status_code == 400
     assert b"to:" in response.content
+
+
+def test_csv_export_is_named_after_its_search(client, corpus):
+    def disposition(params) -> str:
+        response = client.get("/search/export.csv", params)
+        b"".join(response.streaming_content)  # read to the end: that frees its export slot
+        return response["Content-Disposition"]
+
+    assert disposition({"q": "Comet tails", "from": "2020-01-01"}) == (
+        'attachment; filename="newsarchive-comet-tails-2020-01-01.csv"'
+    )
+    assert disposition({"q": "مذنب"}) == (
+        "attachment; filename*=utf-8''newsarchive-%D9%85%D8%B0%D9%86%D8%A8.csv"
+    )
+    assert disposition({}) == 'attachment; filename="newsarchive-search.csv"'

@@ -11,8 +11,9 @@ import pytest
 from django.core.management import call_command
 
 from articles.ingest import ParseOptions, RecordError, iter_records
-from articles.models import Article
+from articles.models import Article, ImportRun, Source, Tag
 from tests.conftest import ROOT, SAMPLES, SEED, SHARED_SEED
+from tests.factories import make_article, make_source, make_tag
 
 
 def test_the_bundled_seed_is_byte_identical_to_the_shared_one():
@@ -29,14 +30,16 @@ def test_every_sample_parses_without_an_error():
     assert {r.language for r in records if not isinstance(r, RecordError)} >= {"en", "fr", "ar"}
 
 
-def _make_samples():
-    """Runs the `samples` recipe's own ingest arguments, read from the Makefile."""
+def _make_samples() -> str:
+    """Runs the `samples` recipe's own command, read from the Makefile."""
     recipe = re.search(r"^samples:.*\n(?:#.*\n)*\t(.+)$", (ROOT / "Makefile").read_text(), re.M)
     assert recipe is not None
-    words = shlex.split(recipe[1].replace("$(SAMPLES)", str(SAMPLES)))
+    words = shlex.split(recipe[1])
     args = words[words.index("manage.py") + 1 :]
-    assert args[0] == "ingest"
-    call_command(*args, stdout=io.StringIO(), stderr=io.StringIO())
+    assert args == ["samples"]
+    out = io.StringIO()
+    call_command(*args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -56,3 +59,51 @@ def test_the_home_page_after_make_run_lists_every_sample_with_the_seed(client):
     assert "In a rare public visit .. Syrian delegation in Baghdad to discuss border security" in (
         listed
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_samples_go_only_into_an_empty_archive_and_a_second_run_records_nothing():
+    out = _make_samples()
+    assert re.match(r"Import #\d+: imported \d+ sample articles", out)
+    count, runs = Article.objects.count(), ImportRun.objects.count()
+    assert runs == 1
+    out = _make_samples()
+    assert out.strip() == f"The archive already holds {count:,} articles: samples not imported."
+    assert (Article.objects.count(), ImportRun.objects.count()) == (count, runs)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_archive_with_articles_gets_no_samples():
+    make_article("Our own article")
+    out = _make_samples()
+    assert "already holds 1 articles" in out
+    assert Article.objects.count() == 1
+    assert not ImportRun.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_samples_remove_takes_out_the_samples_and_what_only_they_used(client):
+    _make_samples()
+    sample_sources = set(Source.objects.values_list("name", flat=True))
+    assert "The Northern Ledger" in sample_sources
+    # A curator's own article, of a source and tag the samples also use, stays.
+    kept = make_article(
+        "Our own article", source=Source.objects.get(name="The Northern Ledger"), tags=["ours"]
+    )
+    make_tag("unused")
+    make_source("Unused source")
+    out = io.StringIO()
+    call_command("samples", "--remove", stdout=out)
+    assert re.fullmatch(r"Removed \d+ sample articles\.\n", out.getvalue())
+    assert list(Article.objects.all()) == [kept]
+    assert set(Source.objects.values_list("name", flat=True)) == {
+        "The Northern Ledger",
+        "Unused source",
+    }
+    assert set(Tag.objects.values_list("name", flat=True)) == {"ours", "unused"}
+    # Gone from the public pages and the search index too.
+    html = client.get("/search/?q=harbour").content.decode()
+    assert "No articles match" in html
+    out = io.StringIO()
+    call_command("samples", "--remove", stdout=out)
+    assert out.getvalue() == "No sample articles to remove.\n"

@@ -69,6 +69,7 @@ class SearchRequest:
     offset: int | None = None  # an explicit window instead of a page (previous/next)
     facets: bool = True
     facet_limit: int = FACET_LIMIT
+    more_facet: str = ""  # one facet (source, tag, language) listed up to FACET_MAX values
     snippets: bool = True
     include_hidden: bool = False  # curators see hidden articles too
     exclude_ids: tuple[int, ...] = ()
@@ -194,9 +195,9 @@ def search(request: SearchRequest) -> SearchResults:
     if request.facets:
         if tree is None and request.filters() == Filters():
             # The whole archive: its totals, counted once per commit of the index.
-            facets = _buckets_of(totals(), request.facet_limit + 1)
+            facets = _buckets_of(totals(), _facet_size(request))
         else:
-            pending = _background().submit(_aggregate, s, compiled, request.facet_limit + 1)
+            pending = _background().submit(_aggregate, s, compiled, _facet_size(request))
     counted = facets is None and pending is None
     try:
         if sort == "relevance":
@@ -237,7 +238,7 @@ def search(request: SearchRequest) -> SearchResults:
         unknown_filters=compiled.unknown,
     )
     if facets is not None and count:
-        _add_facets(results, facets, request.facet_limit)
+        _add_facets(results, facets, _facet_limits(request))
     if compiled.has_words and count < SUGGEST_BELOW and tree is not None:
         results.suggestion = suggest(s, tree, request, count_of)
     return results
@@ -340,12 +341,11 @@ def _language_codes(value: str, prefix: bool) -> list[str]:
 
 
 def _add_facets(
-    results: SearchResults, buckets: dict[str, list[tuple[Any, int]]], limit: int
+    results: SearchResults, buckets: dict[str, list[tuple[Any, int]]], limits: dict[str, int]
 ) -> None:
     from articles.languages import language_name
 
-    limit = max(1, min(limit, FACET_MAX))
-    sources, tags = _named(buckets["source"], buckets["tag"], limit)
+    sources, tags = _named(buckets["source"], buckets["tag"], limits)
     languages = sorted(
         (
             FacetValue(
@@ -371,18 +371,33 @@ def _add_facets(
     if undated:
         year_values.append(FacetValue("undated", "Undated", undated))
     results.facets = {
-        "source": sources[:limit],
-        "tag": tags[:limit],
+        "source": sources[: limits["source"]],
+        "tag": tags[: limits["tag"]],
         "year": year_values,
-        "language": languages[:limit],
+        "language": languages[: limits["language"]],
     }
     results.facets_more = {
-        "source": len(sources) > limit,
-        "tag": len(tags) > limit,
+        "source": len(sources) > limits["source"],
+        "tag": len(tags) > limits["tag"],
         "year": False,
-        "language": len(languages) > limit,
+        "language": len(languages) > limits["language"],
     }
     results.timeline, results.timeline_unit = build_timeline(years, months, undated)
+
+
+def _facet_limits(request: SearchRequest) -> dict[str, int]:
+    """Values shown per facet: the request's limit, or FACET_MAX for the one it asks more of."""
+    limit = max(1, min(request.facet_limit, FACET_MAX))
+    return {
+        name: FACET_MAX if name == request.more_facet else limit
+        for name in ("source", "tag", "language")
+    }
+
+
+def _facet_size(request: SearchRequest) -> int:
+    """How many sources and tags the facets' pass keeps (one more than shown, to know)."""
+    limits = _facet_limits(request)
+    return max(limits["source"], limits["tag"]) + 1
 
 
 def _aggregate(s: Searcher, compiled: Compiled, size: int) -> dict[str, list[tuple[Any, int]]]:
@@ -423,7 +438,9 @@ def _buckets_of(counted: Totals, size: int) -> dict[str, list[tuple[Any, int]]]:
 
 
 def _named(
-    source_buckets: list[tuple[Any, int]], tag_buckets: list[tuple[Any, int]], limit: int
+    source_buckets: list[tuple[Any, int]],
+    tag_buckets: list[tuple[Any, int]],
+    limits: dict[str, int],
 ) -> tuple[list[FacetValue], list[FacetValue]]:
     """Facet values for source and tag ids, named from PostgreSQL in one query, largest
     first (one more than `limit` each, to know whether there are more)."""
@@ -447,7 +464,7 @@ def _named(
                 values[kind].append(FacetValue(slug, name, counts[kind][pk]))
     for found in values:
         found.sort(key=lambda f: (-f.count, f.label.lower()))
-    return values[0][: limit + 1], values[1][: limit + 1]
+    return values[0][: limits["source"] + 1], values[1][: limits["tag"] + 1]
 
 
 def build_timeline(
