@@ -226,7 +226,7 @@ def catch_up_quietly() -> None:
 
 def rebuild(progress: Callable[[int, int], None] | None = None) -> CatchUp:
     """Re-index every article from PostgreSQL (`manage.py reindex`)."""
-    with IndexSession(heap_mb=400, threads=2) as session:
+    with IndexSession(heap_mb=1000, threads=2) as session:
         return session.rebuild(progress)
 
 
