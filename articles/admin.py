@@ -481,6 +481,13 @@ class ArticleAdmin(SimpleHistoryAdmin):
     actions = ["add_tags", "remove_tags", "set_source", "hide", "unhide"]
     history_list_per_page = 50
 
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        # Django allows a lookup across a many-to-many only where a filter names exactly
+        # its relation path; the tag filter's parameter is its own, spelled as Django's.
+        if lookup == LargestTagsFilter.parameter_name:
+            return True
+        return super().lookup_allowed(lookup, value, request)
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
         qs = AdminArticleQuerySet(Article).all()
         if (
