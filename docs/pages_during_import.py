@@ -1,4 +1,4 @@
-"""How the count pages answer while `manage.py ingest` runs (docs/benchmarks.md, ninth session).
+"""How the count pages answer while `manage.py ingest` runs (docs/benchmarks.md).
 
     python docs/pages_during_import.py DUMP [DUMP ...]
 

@@ -2,7 +2,7 @@
 # tsvector is sorted lexemes and positions, which pglz never shrank by the 25% it asks for:
 # of 20,000 bench articles at 1,000,000 none was stored compressed, so every insert and
 # every vector update paid a failed compression attempt, 15 us per article (20,000 vectors
-# inserted in 470 ms against 160 ms; docs/benchmarks.md, ninth session). The stored bytes
+# inserted in 470 ms against 160 ms; docs/benchmarks.md). The stored bytes
 # are the same either way, so reading is unchanged. Metadata only: existing rows keep what
 # they have, and new rows skip the attempt.
 
