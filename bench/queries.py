@@ -10,14 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-# Share of all articles each single-term class should match (issue 6's measured corpus).
+# Share of all articles each single-term class should match.
 TARGETS: dict[str, float] = {
     "rare": 0.00005,
     "mid": 0.005,
     "common": 0.12,
     "very_common": 0.22,
 }
-# Two-word phrases: the issue's phrase matched 3.4% of articles.
+# Two-word phrases: a real two-word phrase matches about 3.4% of articles.
 PHRASE_TARGET = 0.034
 # Each of the two `or` terms; the exclusion is the common term.
 OR_TERM_TARGET = 0.017
