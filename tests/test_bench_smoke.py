@@ -99,7 +99,7 @@ def test_bench_end_to_end(smoke_env: dict[str, str], tmp_path: Path) -> None:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=480,
     )
     printed = done.stdout + done.stderr
     assert done.returncode == 0, printed[-3000:]
