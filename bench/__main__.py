@@ -1,7 +1,8 @@
 """`python -m bench`: the benchmark suite (see docs/benchmarks.md).
 
-Generates a synthetic corpus, imports it with `ingest` into a separate *_bench database,
-measures search, pages and peers, load-tests gunicorn, prints a table and writes JSON.
+Generates a synthetic corpus, imports it with `ingest` into a separate *_bench database and
+search index, times the import and `reindex`, measures search, pages and peers, load-tests
+gunicorn, prints a table with the targets and writes JSON and Markdown.
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ def parser() -> argparse.ArgumentParser:
         prog="python -m bench",
         description=(
             "Generate a synthetic corpus, import it with `ingest` into a separate *_bench "
-            "database, measure search, pages and peers, load-test gunicorn, print a table "
-            "and write JSON."
+            "database and search index, time the import and `reindex`, measure search, pages "
+            "and peers, load-test gunicorn, print a table with the targets and write JSON."
         ),
     )
     p.add_argument("--articles", type=positive_int, default=20000, help="corpus size")
@@ -62,10 +63,12 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parser().parse_args(argv)
+    workdir = args.dir.resolve() if args.dir else ROOT / "var" / "bench"
     if not os.environ.get(harness.CHILD_FLAG):
-        # The parent only picks the bench database and re-executes; see harness.launch.
+        # The parent only picks the bench database and index, and re-executes; see
+        # harness.launch.
         try:
-            return harness.launch(argv, ROOT)
+            return harness.launch(argv, ROOT, workdir)
         except harness.BenchError as exc:
             print(f"bench: {exc}", file=sys.stderr)
             return 1
@@ -82,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         load=not args.no_load,
         text_sample=args.text_sample,
         output=args.output,
-        workdir=args.dir.resolve() if args.dir else None,
+        workdir=workdir,
     )
     runner = harness.Runner(options, sys.stdout, ROOT)
     try:

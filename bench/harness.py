@@ -1,13 +1,16 @@
-"""The benchmark run behind `python -m bench`: import, measure, compare, load-test, report.
+"""The benchmark run behind `python -m bench`: import, index, measure, compare, load-test, report.
 
 The command first re-executes itself with the bench environment (`launch`):
-its own database (`<name>_bench`, never the user's archive), DEBUG off and the
-production settings a real deployment has. The child (`run`) then migrates that
-database, generates the corpus, imports it with the real `ingest` (reused on the
-next run when size and seed match), picks the query terms from the corpus's
-frequency table, measures the real pages in-process with the test `Client`, the
-peers on the same queries, and finally the real server (gunicorn) under load
-from a second process.
+its own database (`<name>_bench`, never the user's archive), its own search index
+folder (`<dir>/index-<database>`, never the user's), DEBUG off and the production
+settings a real deployment has. The child (`run`) then migrates that database,
+generates the corpus, imports it with the real `ingest` (which keeps the index up to
+date as in production; reused on the next run when size and seed match), imports it
+once more into a throwaway database with the index's writer held elsewhere (PostgreSQL
+alone), rebuilds the index with `manage.py reindex`, picks the query terms from the
+corpus's frequency table, measures the one search function, the real pages in-process
+with the test `Client`, the peers on the same queries, and finally the real server
+(gunicorn, as `make run` starts it) under load from a second process.
 """
 
 from __future__ import annotations
@@ -20,14 +23,17 @@ import platform
 import re
 import resource
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -46,7 +52,7 @@ from .queries import (
     Query,
     with_variants,
 )
-from .report import TARGET_PAGE_MS, search_target
+from .report import TARGET_PAGE_MS, TARGET_SEARCH_MS
 
 CHILD_FLAG = "NEWSARCHIVE_BENCH_CHILD"
 SUFFIX = "_bench"
@@ -166,9 +172,22 @@ def create_database(url: str) -> None:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
-def launch(argv: list[str], root: Path) -> int:
+def env_database(env: Mapping[str, str]) -> str:
+    """The database an environment points at (DATABASE_URL's, else the embedded one's)."""
+    url = env.get("DATABASE_URL")
+    return _url_database(url) if url else env.get("EMBEDDED_DATABASE_NAME") or "newsarchive"
+
+
+def index_folder(workdir: Path, database: str) -> Path:
+    """The search index of the bench database `database`: beside the corpus, never the
+    archive's own."""
+    return workdir / f"index-{database}"
+
+
+def launch(argv: list[str], root: Path, workdir: Path) -> int:
     """Run the benchmark in a child process with the bench environment; its exit code."""
     env = bench_environment(os.environ)
+    env["SEARCH_INDEX_DIR"] = str(index_folder(workdir, env_database(env)))
     if env.get("DATABASE_URL"):
         create_database(env["DATABASE_URL"])
     command = [sys.executable, "-m", "bench", *argv]
@@ -207,18 +226,25 @@ class Runner:
         self.dir = options.workdir or base_dir / "var" / "bench"
         self.spec = CorpusSpec(articles=options.articles, seed=options.seed)
         self.problems: list[str] = []
-        self._configs: list[str] = ["english"]
+        # Source and tag ids by slug, for the search function's requests.
+        self._ids: dict[str, dict[str, int]] = {"source": {}, "tag": {}}
 
     def say(self, text: str) -> None:
         self.out.write(text + "\n")
         self.out.flush()
 
-    # --- database ---
+    # --- database and index ---
 
     def database_name(self) -> str:
         from django.db import connection
 
         return str(connection.settings_dict["NAME"])
+
+    @property
+    def index_dir(self) -> Path:
+        from django.conf import settings
+
+        return Path(settings.SEARCH_INDEX_DIR)
 
     def check_database(self) -> None:
         name = self.database_name()
@@ -227,19 +253,49 @@ class Runner:
                 f"refusing to benchmark in database {name!r}: its name must end in {SUFFIX!r} "
                 "(run `python -m bench`, which picks the bench database itself)"
             )
-
-    def _admin(self) -> Any:
-        return admin_connection()
+        if self.index_dir != index_folder(self.dir, name):
+            raise BenchError(
+                f"refusing to benchmark with the search index {self.index_dir}: run "
+                "`python -m bench`, which gives the bench database an index of its own"
+            )
 
     def _env_for(self, database: str) -> dict[str, str]:
+        """The environment of a command working on `database` and on its own index."""
         env = dict(os.environ)
         if env.get("DATABASE_URL"):
             env["DATABASE_URL"] = with_database(env["DATABASE_URL"], database)
         else:
             env["EMBEDDED_DATABASE_NAME"] = database
+        env["SEARCH_INDEX_DIR"] = str(index_folder(self.dir, database))
         return env
 
-    # --- corpus and import ---
+    @contextlib.contextmanager
+    def throwaway_database(self, suffix: str) -> Iterator[tuple[str, dict[str, str]]]:
+        """A new, migrated database `<bench><suffix>` with its own (absent) index folder,
+        and the environment of commands working on it; both are removed after."""
+        from psycopg import sql
+
+        database = self.database_name() + suffix
+        folder = index_folder(self.dir, database)
+        drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database))
+        with admin_connection() as conn:
+            conn.execute(drop)
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+        shutil.rmtree(folder, ignore_errors=True)
+        try:
+            env = self._env_for(database)
+            subprocess.run(  # noqa: S603 (our own interpreter and arguments)
+                [sys.executable, str(self.manage_py), "migrate", "--no-input", "-v", "0"],
+                env=env,
+                check=True,
+            )
+            yield database, env
+        finally:
+            with admin_connection() as conn:
+                conn.execute(drop)
+            shutil.rmtree(folder, ignore_errors=True)
+
+    # --- corpus, import and index ---
 
     def corpus(self) -> Path:
         path = self.dir / f"{self.spec.name()}.jsonl"
@@ -262,7 +318,8 @@ class Runner:
         return self.dir / f"state-{key}.json"
 
     def imported(self, corpus: Path) -> dict[str, Any]:
-        """Import the corpus with the real `ingest`, unless this database already holds it."""
+        """Import the corpus with the real `ingest`, which keeps the search index up to date
+        as in production, unless this database already holds it."""
         from articles.models import Article
 
         state_file = self.state_path()
@@ -275,10 +332,14 @@ class Runner:
                 return {**state["ingest"], "reused": True}
         state_file.unlink(missing_ok=True)
         self.reset_tables()
-        self.say(f"ingest: importing {corpus.name} with manage.py ingest")
+        # An index of the truncated articles would keep documents the log no longer names.
+        shutil.rmtree(self.index_dir, ignore_errors=True)
+        self.say(f"ingest: importing {corpus.name} with manage.py ingest, index kept up to date")
         result = self.ingest(
             [str(corpus), "--format", "jsonl"], self._env_for(self.database_name())
         )
+        if not (self.index_dir / "meta.json").exists():
+            self.problems.append(f"ingest left no search index in {self.index_dir}")
         from django.db import connection
 
         with connection.cursor() as cursor:
@@ -299,62 +360,88 @@ class Runner:
             )
 
     def ingest(self, args: list[str], env: dict[str, str]) -> dict[str, Any]:
-        """Run `manage.py ingest` as its own process; its rate, wall time and peak RSS."""
-        database = env.get("EMBEDDED_DATABASE_NAME") or urlsplit(env["DATABASE_URL"]).path[1:]
+        """Run `manage.py ingest` as its own process; its rate, wall time, CPU and peak RSS."""
+        database = env_database(env)
         log = self.dir / f"ingest-{database}-{Path(args[0]).name}.log"
-        return run_ingest(self.manage_py, args, env, log)
+        with BackendCpu(database) as postgresql:
+            result = run_ingest(self.manage_py, args, env, log)
+        return with_cpu_per_article(result, result["created"], postgresql.ms)
+
+    def unindexed_ingest(self, corpus: Path) -> dict[str, Any]:
+        """The same import into a throwaway database while this process holds the index's
+        writer there: `ingest` then leaves the change log to the holder and only stores the
+        articles, which is the import's cost without the index."""
+        from articles.search.indexer import _LOCK_CLASS, _lock_key
+
+        with self.throwaway_database("_noindex") as (database, env):
+            self.say("ingest: the same import without the index (its writer held elsewhere)")
+            with admin_connection(database) as holder:
+                holder.execute("SELECT pg_advisory_lock(%s, %s)", [_LOCK_CLASS, _lock_key()])
+                result = self.ingest([str(corpus), "--format", "jsonl"], env)
+            if (index_folder(self.dir, database) / "meta.json").exists():
+                self.problems.append("the import without the index wrote an index")
+            return result
 
     def text_ingest(self) -> dict[str, Any]:
-        """Ingest plain-text files (a smaller sample) into a throwaway database."""
+        """Ingest plain-text files (a smaller sample) into a throwaway database, index kept
+        up to date."""
         n = self.o.text_articles
         spec = CorpusSpec(articles=n, seed=self.o.seed + 1)
         folder = self.dir / f"text-{n}-seed{spec.seed}"
         if not (folder / f"{n:07d}.txt").exists():
             write_text_files(spec, folder)
-        database = self.database_name() + "_text"
-        from psycopg import sql
-
-        drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database))
-        with self._admin() as conn:
-            conn.execute(drop)
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-        try:
-            env = self._env_for(database)
-            subprocess.run(  # noqa: S603 (our own interpreter and arguments)
-                [sys.executable, str(self.manage_py), "migrate", "--no-input", "-v", "0"],
-                env=env,
-                check=True,
-            )
+        with self.throwaway_database("_text") as (_, env):
             self.say(f"ingest: {n:,} plain-text files")
             return {"files": n, **self.ingest([str(folder), "--format", "text"], env)}
-        finally:
-            with self._admin() as conn:
-                conn.execute(drop)
+
+    def reindex(self) -> dict[str, Any]:
+        """`manage.py reindex` of the whole archive as its own process: its own time and
+        rate, wall time, CPU, peak RSS, and the index's size on disk after it."""
+        database = self.database_name()
+        log = self.dir / f"reindex-{database}.log"
+        self.say("reindex: manage.py reindex")
+        with BackendCpu(database) as postgresql:
+            result = run_manage(self.manage_py, ["reindex"], dict(os.environ), log)
+        text = log.read_text(errors="replace")
+        articles = _last_number(r"Indexed ([\d,]+) articles", text)
+        seconds = _last_number(r"articles into .* in ([\d.,]+) s", text)
+        rate = articles / seconds if seconds else 0.0
+        result.update(
+            {
+                "articles": articles,
+                "seconds": seconds,
+                "articles_per_s": round(rate, 1),
+                "summary": _last_line_with("Indexed", text),
+            }
+        )
+        result = with_cpu_per_article(result, articles, postgresql.ms)
+        result["index_mb"] = folder_mb(self.index_dir)
+        self.say(
+            f"reindex: {articles:,.0f} articles in {seconds} s ({rate:,.0f} articles/s), "
+            f"index {result['index_mb']} MB"
+        )
+        return result
 
     # --- queries ---
 
-    def configs(self) -> list[str]:
-        """The text-search configurations of the languages the archive holds."""
-        from articles.languages import config_for
-        from articles.models import Article
+    def search_request(self, query: Query) -> Any:
+        """The request the search page makes for `query` (page 1, facets and snippets)."""
+        from articles.search import SearchRequest
 
-        languages = Article.objects.order_by().values_list("language", flat=True).distinct()
-        return sorted({config_for(code) for code in languages})
+        f = query.filters
+        return SearchRequest(
+            q=query.websearch(),
+            sources=(self._ids["source"][f.source],) if f.source else (),
+            tags=(self._ids["tag"][f.tag],) if f.tag else (),
+            date_from=date.fromisoformat(f.date_from) if f.date_from else None,
+            date_to=date.fromisoformat(f.date_to) if f.date_to else None,
+        )
 
-    def search_query(self, websearch: str) -> Any:
-        """The query parsed in every configuration, OR-ed (what the search page matches)."""
-        from django.contrib.postgres.search import SearchQuery
+    def count(self, query: Query) -> int:
+        """How many visible articles match, by the one search function (counts are exact)."""
+        from articles.search.searcher import count_of
 
-        search: Any = None
-        for config in self._configs:
-            part = SearchQuery(websearch, search_type="websearch", config=config)
-            search = part if search is None else search | part
-        return search
-
-    def exact_count(self, websearch: str) -> int:
-        from articles.models import Article
-
-        return Article.objects.visible().filter(search_vector=self.search_query(websearch)).count()
+        return count_of(self.search_request(query))
 
     def choose_queries(self, corpus: Path) -> tuple[list[Query], dict[str, Any]]:
         """Terms from the frequency table whose real match counts land nearest the targets."""
@@ -364,28 +451,32 @@ class Runner:
         n = table["articles"]
         df: dict[str, int] = table["df"]
 
-        def best(candidates: list[str], target: float, make: Callable[[str], str]) -> str:
-            counted = [(abs(self.exact_count(make(c)) - target), c) for c in candidates]
+        def best(candidates: list[Query], target: float) -> Query:
+            counted = [(abs(self.count(c) - target), i) for i, c in enumerate(candidates)]
             counted = [item for item in counted if item[0] != target]  # matches nothing
             if not counted:
                 raise BenchError(f"no query term found near {target:.0f} matches")
-            return min(counted)[1]
+            return candidates[min(counted)[1]]
 
         chosen = {
-            cls: best(pick_terms(df, share * n, k=12), share * n, str)
+            cls: best(
+                [Query(cls, "and", (t,)) for t in pick_terms(df, share * n, k=12)], share * n
+            ).words[0]
             for cls, share in TARGETS.items()
         }
         phrase = best(
-            pick_terms(table["phrase_df"], PHRASE_TARGET * n, exclude=frozenset(), k=6),
+            [
+                Query("phrase", "phrase", tuple(p.split()))
+                for p in pick_terms(table["phrase_df"], PHRASE_TARGET * n, exclude=frozenset(), k=6)
+            ],
             PHRASE_TARGET * n,
-            lambda p: f'"{p}"',
         )
         used = set(chosen.values())
         or_terms = [t for t in pick_terms(df, OR_TERM_TARGET * n, k=12) if t not in used][:2]
         base = [Query(cls, "and", (term,)) for cls, term in chosen.items()]
         base += [
             Query("two_word_and", "and", (chosen["common"], chosen["very_common"])),
-            Query("phrase", "phrase", tuple(phrase.split())),
+            phrase,
             Query("or_exclusion", "or_not", (*or_terms, chosen["common"])),
         ]
         source_name = max(table["source_sizes"], key=lambda s: table["source_sizes"][s])
@@ -394,6 +485,7 @@ class Runner:
         tag = Tag.objects.filter(name__iexact=tag_name).first()
         if source is None or tag is None:
             raise BenchError("the imported archive lacks the corpus's largest source or tag")
+        self._ids = {"source": {source.slug: source.pk}, "tag": {tag.slug: tag.pk}}
         year = self.spec.first_year + self.spec.years - 5
         variants = {
             "source": Filters(source=source.slug, source_name=source.name),
@@ -425,6 +517,7 @@ class Runner:
             "first_ms": round(first, 2),
             "p50_ms": round(percentile(times, 50), 2),
             "p95_ms": round(percentile(times, 95), 2),
+            "p99_ms": round(percentile(times, 99), 2),
             "reps": reps,
             "result": result,
         }
@@ -438,18 +531,26 @@ class Runner:
         return response
 
     def measure_searches(self, queries: list[Query]) -> list[dict[str, Any]]:
+        """Each query through the search function itself, then through the search page and
+        the JSON API (routing, middleware, SQL, templates and JSON included)."""
         from django.test import Client
+
+        from articles.search import search
 
         client = Client(raise_request_exception=False)
         rows = []
         for query in queries:
+            request = self.search_request(query)
+            timing = self.timed(partial(search, request), self.o.repetitions, 2)
+            found = timing.pop("result")
             row: dict[str, Any] = {
                 "label": query.label,
                 "class": query.query_class,
                 "variant": query.variant,
                 "q": query.websearch(),
                 "params": query.params(),
-                "matches_exact": self.exact_count_filtered(query),
+                "matches_exact": found.count,
+                "function": timing,
             }
             for key, base in (("page", "/search/"), ("api", "/api/search")):
                 path = query.path(base)
@@ -461,48 +562,25 @@ class Runner:
                     except ValueError:
                         row["count_shown"] = None
                 row[key] = {**timing, "status": response.status_code}
-            if max(row["page"]["p95_ms"], row["api"]["p95_ms"]) > search_target(query.query_class):
+            if max(row["page"]["p95_ms"], row["api"]["p95_ms"]) > TARGET_SEARCH_MS:
                 row["slow_sql"] = self.slow_sql(client, query.path("/search/"))
             self.say(
                 f"  {query.label:<24} {row['matches_exact']:>9,} matches  "
-                f"page p95 {row['page']['p95_ms']:8.1f} ms  api p95 {row['api']['p95_ms']:8.1f} ms"
+                f"search() p95 {row['function']['p95_ms']:7.1f} ms  "
+                f"page p95 {row['page']['p95_ms']:7.1f} ms  api p95 {row['api']['p95_ms']:7.1f} ms"
             )
             rows.append(row)
         return rows
 
     def slow_sql(self, client: Any, path: str, keep: int = 3) -> list[dict[str, Any]]:
-        """The slowest SQL statements of one request, the slowest with EXPLAIN ANALYZE."""
+        """The slowest SQL statements of one request (the index's share is the rest)."""
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
         with CaptureQueriesContext(connection) as captured:
             client.get(path)
         slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:keep]
-        out: list[dict[str, Any]] = [
-            {"ms": round(float(q["time"]) * 1000, 1), "sql": q["sql"]} for q in slowest
-        ]
-        if out and out[0]["sql"].lstrip().upper().startswith(("SELECT", "WITH")):
-            with connection.cursor() as cursor:
-                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + out[0]["sql"])
-                out[0]["explain"] = "\n".join(r[0] for r in cursor.fetchall())
-        return out
-
-    def exact_count_filtered(self, query: Query) -> int:
-        from articles.models import Article
-
-        matches = Article.objects.visible().filter(
-            search_vector=self.search_query(query.websearch())
-        )
-        f = query.filters
-        if f.source:
-            matches = matches.filter(source__slug=f.source)
-        if f.tag:
-            matches = matches.filter(tags__slug=f.tag)
-        if f.date_from:
-            matches = matches.filter(
-                published_at__date__gte=f.date_from, published_at__date__lte=f.date_to
-            )
-        return matches.count()
+        return [{"ms": round(float(q["time"]) * 1000, 1), "sql": q["sql"]} for q in slowest]
 
     def browse_paths(self) -> dict[str, list[str]]:
         from articles.models import Article
@@ -579,67 +657,12 @@ class Runner:
                 results[peer.name][query.label] = {**timing, "count": answer.count}
         return {"notes": info, "results": results}
 
-    def measure_design(self, queries: list[Query]) -> dict[str, Any]:
-        """Raw SQL timings behind the search code's design choices, for the broad terms.
-
-        Only the configuration names (our own constants) are formatted into the SQL;
-        the query text is a bound parameter.
-        """
-        from django.db import connection
-
-        q = "(" + " || ".join(f"websearch_to_tsquery('{c}', %(q)s)" for c in self._configs) + ")"
-        match = f"FROM articles_article WHERE NOT is_hidden AND search_vector @@ {q}"
-        statements = {
-            "rank_full_vector_top20": f"SELECT id {match} "
-            f"ORDER BY ts_rank_cd(search_vector, {q}) DESC LIMIT 20",
-            "rank_rank_vector_top20": f"SELECT id {match} "
-            f"ORDER BY ts_rank_cd(rank_vector, {q}) DESC LIMIT 20",
-            "rank_newest_1000_window": "SELECT id FROM (SELECT id, rank_vector "  # noqa: S608
-            f"{match} ORDER BY published_at DESC NULLS LAST, id DESC LIMIT 1000) w "
-            f"ORDER BY ts_rank_cd(rank_vector, {q}) DESC LIMIT 20",
-            "newest_20": f"SELECT id {match} "
-            "ORDER BY published_at DESC NULLS LAST, id DESC LIMIT 20",
-            "count_exact": f"SELECT count(*) {match}",
-            "count_planner_estimate": f"EXPLAIN (FORMAT JSON) SELECT id {match}",
-            "facet_source_exact": f"SELECT source_id, count(*) {match} GROUP BY source_id",
-        }
-        out: dict[str, Any] = {}
-        for query in queries:
-            if query.variant != "none" or query.query_class not in (
-                "mid",
-                "common",
-                "very_common",
-                "phrase",
-            ):
-                continue
-            row: dict[str, Any] = {"q": query.websearch()}
-            with connection.cursor() as cursor:
-                for name, sql in statements.items():
-                    times = []
-                    for _ in range(1 if self.o.quick else 3):
-                        started = time.perf_counter()
-                        cursor.execute(sql, {"q": query.websearch()})
-                        result = cursor.fetchall()
-                        times.append((time.perf_counter() - started) * 1000)
-                    row[name + "_ms"] = round(min(times), 2)
-                    if name == "count_exact":
-                        row["count"] = result[0][0]
-                    if name == "count_planner_estimate":
-                        plan = result[0][0]
-                        plan = json.loads(plan) if isinstance(plan, str) else plan
-                        row["estimate"] = int(plan[0]["Plan"]["Plan Rows"])
-            out[query.query_class] = row
-            self.say(
-                f"  {query.query_class:<12} "
-                + ", ".join(f"{k} {v}" for k, v in row.items() if k != "q")
-            )
-        return out
-
     # --- the real server under load ---
 
     def measure_cpu(self, workload: list[dict[str, str]]) -> dict[str, Any]:
-        """CPU time per request of the load test's mix, in the web process and in its
-        PostgreSQL backend: what two cores can serve at most, whatever the server setup.
+        """CPU time per request of the load test's mix, in the web process (the index's
+        threads included) and in its PostgreSQL backend: what two cores can serve at most,
+        whatever the server setup.
 
         Each distinct path is requested once to warm it, then `reps` times measured; a path
         counts as often as it appears in the mix. The backend's CPU is read from /proc, so
@@ -708,7 +731,12 @@ class Runner:
         return result
 
     def load_test(self, workload: list[dict[str, str]]) -> dict[str, Any]:
-        workers = 2 * (os.cpu_count() or 1) + 1
+        """gunicorn with the workers `make run` starts (newsarchive/serve.py), loaded by a
+        second process; requests/s, latencies, errors, and the workers' and PostgreSQL's
+        CPU per request and the workers' memory."""
+        from newsarchive.serve import WORKERS
+
+        workers = WORKERS
         port = _free_port()
         env = {**os.environ, "ALLOWED_HOSTS": "127.0.0.1"}
         log = self.dir / f"gunicorn-{self.database_name()}.log"
@@ -738,32 +766,42 @@ class Runner:
         try:
             _wait_until_up(f"http://127.0.0.1:{port}/healthz", server, log)
             seconds = self.o.load_seconds
-            done = subprocess.run(  # noqa: S603 (our own interpreter and arguments)
-                [
-                    sys.executable,
-                    "-m",
-                    "bench.load",
-                    "--base",
-                    f"http://127.0.0.1:{port}",
-                    "--paths",
-                    str(paths_file),
-                    "--clients",
-                    str(self.o.clients),
-                    "--seconds",
-                    str(seconds),
-                    "--max-requests",
-                    str(max(1000, int(seconds * 2000))),
-                ],
-                capture_output=True,
-                text=True,
-                timeout=seconds + 120,
-                cwd=self.base_dir,
-            )
+            pids = [server.pid, *_children(server.pid)]
+            before = _cpu_ms_of(pids)
+            with BackendCpu(self.database_name()) as postgresql:
+                done = subprocess.run(  # noqa: S603 (our own interpreter and arguments)
+                    [
+                        sys.executable,
+                        "-m",
+                        "bench.load",
+                        "--base",
+                        f"http://127.0.0.1:{port}",
+                        "--paths",
+                        str(paths_file),
+                        "--clients",
+                        str(self.o.clients),
+                        "--seconds",
+                        str(seconds),
+                        "--max-requests",
+                        str(max(1000, int(seconds * 2000))),
+                    ],
+                    capture_output=True,
+                    text=True,
+                    timeout=seconds + 120,
+                    cwd=self.base_dir,
+                )
+                spent = _cpu_ms_of(pids) - before
             if done.returncode != 0:
                 raise BenchError(f"the load generator failed: {done.stderr.strip()}")
             result: dict[str, Any] = json.loads(done.stdout)
+            requests = max(1, int(result["requests"]))
             result["workers"] = workers
-            result["worker_peak_rss_mb"] = _children_peak_rss_mb(server.pid)
+            result["worker_peak_rss_mb"] = _children_rss_mb(server.pid, "VmHWM")
+            result["worker_rss_mb"] = _children_rss_mb(server.pid, "VmRSS")
+            result["server_cpu_ms_per_request"] = round(spent / requests, 2)
+            result["postgresql_cpu_ms_per_request"] = (
+                None if postgresql.ms is None else round(postgresql.ms / requests, 2)
+            )
             return result
         finally:
             _stop(server)
@@ -785,14 +823,15 @@ class Runner:
             "options": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(self.o).items()},
         }
         results["ingest_jsonl"] = self.imported(corpus)
+        results["ingest_jsonl_without_index"] = self.unindexed_ingest(corpus)
         results["ingest_text"] = self.text_ingest()
+        results["reindex"] = self.reindex()
         results["machine"]["speed"] = machine_speed(corpus)
         speed = results["machine"]["speed"]
         self.say(
-            f"machine speed: to_tsvector {speed['tsvector_ms_per_article']} ms/article, "
+            f"machine speed: indexing {speed['index_ms_per_article']} ms/article (one thread), "
             f"parser {speed['parser_ms_per_record']} ms/record (CPU)"
         )
-        self._configs = self.configs()
         queries, results["queries_chosen"] = self.choose_queries(corpus)
         # As the production server does once it has loaded the project (newsarchive/wsgi.py).
         freeze_loaded_objects()
@@ -806,9 +845,7 @@ class Runner:
                 resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
             )
         }
-        results["database"] = database_sizes()
-        self.say("design measurements (raw SQL, best of 3):")
-        results["design"] = self.measure_design(queries)
+        results["database"] = {**database_sizes(), "index_mb": folder_mb(self.index_dir)}
         if self.o.peers:
             results["peers"] = self.measure_peers(queries, corpus)
         workload = load_workload(queries, paths)
@@ -844,50 +881,121 @@ def load_workload(queries: list[Query], paths: dict[str, list[str]]) -> list[dic
     return workload
 
 
+def _process_cpu_ms(pid: int, *, threads: bool = False) -> float:
+    """CPU milliseconds process `pid` has used so far, from /proc. A single-threaded
+    process (a PostgreSQL backend) in nanoseconds where the kernel keeps them; `threads`:
+    every thread of the process (a web worker's index threads), in clock ticks (10 ms)."""
+    schedstat = Path(f"/proc/{pid}/schedstat")
+    if not threads and schedstat.exists():
+        return int(schedstat.read_text().split()[0]) / 1e6
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def _server_is_local(connection: Any) -> bool:
+    """Whether `connection`'s PostgreSQL runs on this machine (its backends in /proc)."""
+    connection.ensure_connection()
+    host = connection.connection.info.host  # a Unix socket's folder, or a host name
+    if not (host.startswith("/") or host in ("localhost", "127.0.0.1", "::1")):
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = int(cursor.fetchone()[0])
+    try:
+        _process_cpu_ms(pid)
+    except OSError:
+        return False
+    return True
+
+
 def _backend_cpu_reader(connection: Any) -> Callable[[], tuple[int, float]] | None:
     """A function giving the pid of `connection`'s PostgreSQL backend and the CPU
     milliseconds it has used so far (from /proc); None when the server is not on this
     machine."""
-    connection.ensure_connection()
-    host = connection.connection.info.host  # a Unix socket's folder, or a host name
-    if not (host.startswith("/") or host in ("localhost", "127.0.0.1", "::1")):
+    if not _server_is_local(connection):
         return None
-    ticks = os.sysconf("SC_CLK_TCK")
 
     def read() -> tuple[int, float]:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
             pid = int(cursor.fetchone()[0])
-        # Nanoseconds on a CPU where the kernel keeps them, else clock ticks (10 ms).
-        schedstat = Path(f"/proc/{pid}/schedstat")
-        if schedstat.exists():
-            return pid, int(schedstat.read_text().split()[0]) / 1e6
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return pid, (int(fields[11]) + int(fields[12])) * 1000 / ticks  # utime + stime
+        return pid, _process_cpu_ms(pid)
 
-    try:
-        read()
-    except OSError:
-        return None
     return read
 
 
-def admin_connection() -> Any:
-    """An autocommit connection to the maintenance database of Django's database server."""
+class BackendCpu:
+    """The CPU the PostgreSQL backends of one database use while some work runs (an
+    import's connections, the web workers'), read from /proc every tenth of a second
+    from a connection to another database; what a backend spends in its last tenth of
+    a second before it exits is missed. `ms` is None for a server on another machine."""
+
+    INTERVAL = 0.1
+
+    def __init__(self, database: str) -> None:
+        from django.db import connection
+
+        self.database = database
+        self.local = _server_is_local(connection)
+        self.baseline: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._conn: Any = None
+
+    def __enter__(self) -> BackendCpu:
+        if self.local:
+            self._conn = admin_connection()
+            self._sample(self.baseline)
+            self._thread = threading.Thread(target=self._follow, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._thread is not None:
+            self._done.set()
+            self._thread.join()
+            self._sample()
+            self._conn.close()
+
+    def _follow(self) -> None:
+        while not self._done.wait(self.INTERVAL):
+            self._sample()
+
+    def _sample(self, into: dict[int, float] | None = None) -> None:
+        rows = self._conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.database]
+        ).fetchall()
+        for (pid,) in rows:
+            try:
+                (self.last if into is None else into)[pid] = _process_cpu_ms(pid)
+            except OSError:
+                continue  # it has just exited
+
+    @property
+    def ms(self) -> float | None:
+        if not self.local:
+            return None
+        return sum(ms - self.baseline.get(pid, 0.0) for pid, ms in self.last.items())
+
+
+def admin_connection(dbname: str = "postgres") -> Any:
+    """An autocommit connection to another database (by default the maintenance one) of
+    Django's database server."""
     import psycopg
     from django.db import connection
 
     params = connection.get_connection_params()
     kwargs = {k: params[k] for k in ("host", "port", "user", "password") if params.get(k)}
-    return psycopg.connect(dbname="postgres", autocommit=True, **kwargs)
+    return psycopg.connect(dbname=dbname, autocommit=True, **kwargs)
 
 
-def run_ingest(manage_py: Path, args: list[str], env: dict[str, str], log: Path) -> dict[str, Any]:
-    """Run `manage.py ingest` as its own process; its rate, wall time and peak RSS."""
+def run_manage(manage_py: Path, args: list[str], env: dict[str, str], log: Path) -> dict[str, Any]:
+    """Run a `manage.py` command as its own process; its wall time, CPU and peak RSS."""
     with log.open("w") as handle:
         started = time.perf_counter()
         process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-            [sys.executable, str(manage_py), "ingest", *args],
+            [sys.executable, str(manage_py), *args],
             env=env,
             stdout=handle,
             stderr=subprocess.STDOUT,
@@ -895,20 +1003,53 @@ def run_ingest(manage_py: Path, args: list[str], env: dict[str, str], log: Path)
         _, status, usage = os.wait4(process.pid, 0)
         process.returncode = os.waitstatus_to_exitcode(status)
         wall = time.perf_counter() - started
-    text = log.read_text(errors="replace")
     if process.returncode != 0:
-        tail = "\n".join(text.splitlines()[-5:])
-        raise BenchError(f"ingest exited {process.returncode} (log: {log}):\n{tail}")
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-5:])
+        raise BenchError(f"{args[0]} exited {process.returncode} (log: {log}):\n{tail}")
+    return {
+        "wall_s": round(wall, 2),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+    }
+
+
+def run_ingest(manage_py: Path, args: list[str], env: dict[str, str], log: Path) -> dict[str, Any]:
+    """Run `manage.py ingest` as its own process; its rate, wall time, CPU and peak RSS."""
+    result = run_manage(manage_py, ["ingest", *args], env, log)
+    text = log.read_text(errors="replace")
     created = _last_number(r"created ([\d,]+)", text)
-    reported = _last_number(r"([\d,]+) articles/s", text)
+    wall = result["wall_s"]
     return {
         "created": created,
-        "reported_articles_per_s": reported,
-        "wall_s": round(wall, 2),
-        "wall_articles_per_s": round(created / wall, 1) if created else 0.0,
-        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "reported_articles_per_s": _last_number(r"([\d,]+) articles/s", text),
+        **result,
+        "wall_articles_per_s": round(created / wall, 1) if created and wall else 0.0,
         "summary": _last_line_with("articles/s", text),
     }
+
+
+def with_cpu_per_article(
+    result: dict[str, Any], articles: float, postgresql_ms: float | None
+) -> dict[str, Any]:
+    """`result` with the CPU per article: the command's own process (all its threads)
+    and, for a server on this machine, its PostgreSQL backends."""
+    n = max(1.0, articles)
+    return {
+        **result,
+        "postgresql_cpu_s": None if postgresql_ms is None else round(postgresql_ms / 1000, 2),
+        "cpu_ms_per_article": round(result["cpu_s"] * 1000 / n, 3),
+        "postgresql_cpu_ms_per_article": (
+            None if postgresql_ms is None else round(postgresql_ms / n, 3)
+        ),
+    }
+
+
+def folder_mb(path: Path) -> float:
+    """The size of the files under `path` (0 when it is missing)."""
+    if not path.exists():
+        return 0.0
+    size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    return round(size / (1024 * 1024), 1)
 
 
 def _last_number(pattern: str, text: str) -> float:
@@ -942,20 +1083,42 @@ def _wait_until_up(url: str, server: subprocess.Popen[Any], log: Path) -> None:
     raise BenchError(f"gunicorn did not answer {url} within 60 s; see {log}")
 
 
-def _children_peak_rss_mb(pid: int) -> list[float]:
-    """Peak RSS (VmHWM) of each child of `pid` (the gunicorn workers)."""
-    peaks = []
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (the gunicorn workers)."""
+    found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            status = (entry / "status").read_text()
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def _cpu_ms_of(pids: list[int]) -> float:
+    """The CPU milliseconds these processes (every thread) have used so far."""
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            total += _process_cpu_ms(pid, threads=True)
+    return total
+
+
+def _children_rss_mb(pid: int, field: str) -> list[float]:
+    """Resident memory (`VmRSS`) or its peak (`VmHWM`) of each child of `pid`."""
+    sizes = []
+    for child in _children(pid):
+        try:
+            status = Path(f"/proc/{child}/status").read_text()
         except OSError:
             continue
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        if fields.get("PPid", "").strip() == str(pid) and "VmHWM" in fields:
-            peaks.append(round(int(fields["VmHWM"].split()[0]) / 1024, 1))
-    return sorted(peaks)
+        if field in fields:
+            sizes.append(round(int(fields[field].split()[0]) / 1024, 1))
+    return sorted(sizes)
 
 
 def _stop(server: subprocess.Popen[Any]) -> None:
@@ -975,15 +1138,13 @@ def database_sizes() -> dict[str, Any]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_database_size(current_database()), "
-            "pg_total_relation_size('articles_article'), "
-            "pg_relation_size('article_search_gin')"
+            "pg_total_relation_size('articles_article')"
         )
-        database, table, gin = cursor.fetchone()
+        database, table = cursor.fetchone()
     mb = 1024 * 1024
     return {
         "database_mb": round(database / mb, 1),
         "articles_table_total_mb": round(table / mb, 1),
-        "search_gin_index_mb": round(gin / mb, 1),
     }
 
 
@@ -992,32 +1153,45 @@ SPEED_SAMPLE = 1000  # articles timed by machine_speed
 
 def machine_speed(corpus: Path) -> dict[str, float]:
     """Two fixed pieces of work that say how fast this machine is, so that runs on
-    different machines can be compared: PostgreSQL computing the search vector of an
-    article (the bulk of an import's server time) and the parser reading one JSON Lines
-    record (the Python side). Best of 3, CPU-bound, on the first articles of the corpus.
+    different machines can be compared: our schema indexing an article (analysis in every
+    field, one thread, into a throwaway index: most of an import's and a reindex's CPU)
+    and the parser reading one JSON Lines record (the import's Python side). Best of 3,
+    CPU-bound, on the first articles of the archive.
     """
-    from django.db import connection
+    import tempfile
+
+    from tantivy import Index
 
     from articles.ingest import iter_records
     from articles.ingest.records import ParseOptions
+    from articles.models import Article
+    from articles.search import analysis
+    from articles.search.schema import ArticleRow, document, schema
 
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS speed_sample AS "
-            "SELECT body FROM articles_article ORDER BY id LIMIT %s",
-            [SPEED_SAMPLE],
+    rows = [
+        ArticleRow(
+            id=a.pk,
+            title=a.title,
+            body=a.body,
+            language=a.language,
+            source_id=a.source_id,
+            published_at=a.published_at,
+            is_hidden=a.is_hidden,
         )
-        cursor.execute("SELECT count(*) FROM speed_sample")
-        rows = max(1, cursor.fetchone()[0])
-        best = float("inf")
-        for _ in range(3):
-            started = time.perf_counter()
-            cursor.execute(
-                "SELECT sum(length(to_tsvector('english'::regconfig, body))) FROM speed_sample"
-            )
-            cursor.fetchone()
-            best = min(best, time.perf_counter() - started)
-        cursor.execute("DROP TABLE speed_sample")
+        for a in Article.objects.order_by("id")[:SPEED_SAMPLE]
+    ]
+    index_best = float("inf")
+    for _ in range(3):
+        with tempfile.TemporaryDirectory() as folder:
+            index = Index(schema(), folder, reuse=False)
+            analysis.register(index)
+            started = time.process_time()  # every thread of this process
+            writer = index.writer(200_000_000, 1)
+            for row in rows:
+                writer.add_document(document(row))
+            writer.commit()
+            writer.wait_merging_threads()
+            index_best = min(index_best, (time.process_time() - started) / max(1, len(rows)))
     sample = corpus.parent / f"{corpus.stem}.speed-sample.jsonl"
     if not sample.exists():
         with corpus.open(encoding="utf-8") as source:
@@ -1028,7 +1202,7 @@ def machine_speed(corpus: Path) -> dict[str, float]:
         records = sum(1 for _ in iter_records([str(sample)], ParseOptions(format="jsonl")))
         parse_best = min(parse_best, (time.process_time() - started) / max(1, records))
     return {
-        "tsvector_ms_per_article": round(best / rows * 1000, 3),
+        "index_ms_per_article": round(index_best * 1000, 3),
         "parser_ms_per_record": round(parse_best * 1000, 3),
     }
 

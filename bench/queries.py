@@ -1,8 +1,9 @@
 """The benchmark's query classes, and each query written for every engine (pure Python).
 
 A query is kept structured (words, a phrase, or `a or b -c`) so the same search
-can be written in PostgreSQL's websearch syntax, SQLite FTS5's MATCH syntax and
-tantivy's query language without parsing anyone's syntax.
+can be written in the archive's own query language (what a reader types in the search
+box), SQLite FTS5's MATCH syntax and raw tantivy's query language without parsing anyone's
+syntax.
 """
 
 from __future__ import annotations
@@ -10,14 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-# Share of all articles each single-term class should match (issue 6's measured corpus).
+# Share of all articles each single-term class should match.
 TARGETS: dict[str, float] = {
     "rare": 0.00005,
     "mid": 0.005,
     "common": 0.12,
     "very_common": 0.22,
 }
-# Two-word phrases: the issue's phrase matched 3.4% of articles.
+# Two-word phrases: a real two-word phrase matches about 3.4% of articles.
 PHRASE_TARGET = 0.034
 # Each of the two `or` terms; the exclusion is the common term.
 OR_TERM_TARGET = 0.017
@@ -69,7 +70,7 @@ class Query:
         )
 
     def websearch(self) -> str:
-        """PostgreSQL `websearch_to_tsquery` syntax, as a reader types it."""
+        """The archive's query language (articles/search/query.py), as a reader types it."""
         if self.kind == "phrase":
             return '"' + " ".join(self.words) + '"'
         if self.kind == "or_not":

@@ -110,20 +110,29 @@ def test_percentile_interpolates() -> None:
 
 
 def _search_row(label: str, query_class: str, exact: int, shown: int, p95: float) -> dict:
-    timing = {"p50_ms": p95 / 2, "p95_ms": p95, "first_ms": p95}
+    timing = {"p50_ms": p95 / 2, "p95_ms": p95, "p99_ms": p95 * 1.1, "first_ms": p95}
     return {
         "label": label,
         "class": query_class,
         "matches_exact": exact,
         "count_shown": shown,
+        "function": {**timing, "p50_ms": p95 / 4},
         "page": timing,
         "api": timing,
     }
 
 
-def test_a_fast_mid_search_with_an_estimated_count_misses_its_target() -> None:
-    """Issue 6: rare and mid counts are exact; "about N" is for broad searches only."""
-    results = {
+def _results() -> dict:
+    ingest = {
+        "created": 20000,
+        "reported_articles_per_s": 2600.0,
+        "wall_articles_per_s": 2400.0,
+        "wall_s": 8.3,
+        "cpu_ms_per_article": 0.6,
+        "postgresql_cpu_ms_per_article": 0.3,
+        "peak_rss_mb": 300.0,
+    }
+    return {
         "corpus": {
             "articles": 1000,
             "words_per_article": 600,
@@ -138,16 +147,37 @@ def test_a_fast_mid_search_with_an_estimated_count_misses_its_target() -> None:
             "server": "embedded",
             "cpu": "test",
         },
+        "ingest_jsonl": ingest,
+        "ingest_jsonl_without_index": {**ingest, "reported_articles_per_s": 4100.0},
+        "reindex": {
+            "articles": 20000,
+            "seconds": 8.0,
+            "articles_per_s": 2500.0,
+            "wall_s": 9.5,
+            "cpu_ms_per_article": 0.7,
+            "postgresql_cpu_ms_per_article": 0.05,
+            "peak_rss_mb": 900.0,
+        },
+        "database": {"database_mb": 400.0, "articles_table_total_mb": 300.0, "index_mb": 120.5},
         "searches": [
             _search_row("mid", "mid", 5000, 5127, 20.0),
             _search_row("rare", "rare", 52, 52, 20.0),
-            _search_row("common", "common", 120_529, 120_427, 90.0),
+            _search_row("common", "common", 120_529, 120_529, 90.0),
         ],
+        "pages": {
+            "home": {"p50_ms": 5.0, "p95_ms": 8.0, "p99_ms": 9.0, "first_ms": 30.0, "path": "/"}
+        },
     }
+
+
+def test_each_search_meets_its_target_only_fast_and_with_the_functions_count() -> None:
+    """Every search, whatever its class, is to answer in 30 ms at p95 on the page and the
+    API, with the count the search function gives."""
+    results = _results()
     add_ratios(results)
     mid, rare, common = results["searches"]
     assert not mid["meets_target"] and not mid["count_as_required"]
-    assert rare["meets_target"] and common["meets_target"]
+    assert rare["meets_target"] and not common["meets_target"]
     for text in (table(results), markdown(results)):
 
         def line(label: str, text: str = text) -> str:
@@ -155,9 +185,54 @@ def test_a_fast_mid_search_with_an_estimated_count_misses_its_target() -> None:
                 row for row in text.splitlines() if row.removeprefix("| ").startswith(label + " ")
             )
 
-        assert "COUNT NOT EXACT" in line("mid")
-        assert "COUNT NOT EXACT" not in line("rare") and "ok" in line("rare")
-        assert "ok" in line("common")
+        assert "not met (count differs)" in line("mid")
+        assert "not met" not in line("rare") and "met" in line("rare")
+        assert "not met" in line("common") and "count differs" not in line("common")
+        assert "tsvector" not in text and "GIN" not in text
+
+
+def test_the_targets_are_printed_with_honest_verdicts() -> None:
+    results = _results()
+    add_ratios(results)
+    verdicts = {t["target"]: (t["measured"], t["met"]) for t in results["targets"]}
+    assert verdicts["searches p95 <= 30 ms (page and API)"] == (
+        "1 of 3 searches; slowest p95 90.0 ms",
+        False,
+    )
+    assert verdicts["article and browse pages p95 <= 20 ms"][1] is True
+    assert verdicts["mixed load >= 200 requests/s"] == ("not measured (--no-load)", None)
+    assert verdicts["import >= 2,500 articles/s, index kept up to date"][1] is True
+    # 1,000,000 articles at 2,500 articles/s: 400 s, over five minutes.
+    assert verdicts["reindex of 1,000,000 articles <= 5 min"] == (
+        "400 s at 2,500 articles/s (extrapolated from 20,000 articles)",
+        False,
+    )
+    printed = table(results)
+    assert "reindex of 1,000,000 articles <= 5 min: 400 s" in printed
+    assert printed.count(": not met") >= 2 and "mixed load >= 200 requests/s" in printed
+    assert "storage: search index 120.5 MB on disk; database 400.0 MB" in printed
+    assert "ingest JSON Lines, without the index: 4,100 articles/s" in printed
+    assert "| reindex of 1,000,000 articles <= 5 min |" in markdown(results)
+
+    results["load"] = {
+        "clients": 16,
+        "seconds": 60.0,
+        "workers": 3,
+        "requests": 12600,
+        "requests_per_s": 210.0,
+        "p50_ms": 50.0,
+        "p95_ms": 120.0,
+        "errors": 0,
+        "by_kind": {},
+        "worker_peak_rss_mb": [150.0],
+        "worker_rss_mb": [140.0],
+        "server_cpu_ms_per_request": 7.1,
+        "postgresql_cpu_ms_per_request": 2.0,
+    }
+    add_ratios(results)
+    load = next(t for t in results["targets"] if "requests/s" in t["target"])
+    assert load["met"] is True
+    assert "7.1 ms in gunicorn + 2.0 in PostgreSQL" in table(results)
 
 
 def test_each_query_is_written_for_every_engine() -> None:
