@@ -6,12 +6,15 @@ every word one edit away (a letter deleted, swapped with the next, changed
 or added: "goverment" -> "government"), and replaced by the one that the most articles
 hold, when that is clearly more than hold the word as typed. The suggestion is offered
 only if the corrected query finds more, with its count.
+
+Words are counted in the bodies' plain field (lowercased, accents folded, never stemmed): one
+dictionary lookup per candidate, whatever the number of languages the archive holds.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -19,7 +22,7 @@ from tantivy import Searcher
 
 from . import analysis
 from .query import And, Node, Not, Or, Phrase, Word
-from .schema import text_field
+from .schema import EXACT_BODY
 
 # A replacement must be held by this many times more articles than the word as typed.
 MORE_COMMON = 4
@@ -45,22 +48,19 @@ def suggest(
     s: Searcher, tree: Node, request: Any, count_of: Callable[[Any], int]
 ) -> Suggestion | None:
     """A corrected query that finds more than `request` does, or None."""
-    from .searcher import analyzers_in
-
-    analyzers = sorted(analyzers_in(s))
     q = request.q
     changed = False
     for word in _plain_words(tree):
         parts = analysis.words(word)
         if len(parts) != 1 or len(parts[0]) < MIN_LENGTH or not parts[0].isalpha():
             continue
-        typed = parts[0]
-        held = _articles_with(s, typed, analyzers)
+        typed = analysis.folded(parts[0])
+        held = _articles_with(s, typed)
         if held > MAX_TYPO_ARTICLES:
             continue  # a word this many articles hold is no misspelling
         best, best_count = None, held * MORE_COMMON
         for candidate in _one_edit_away(typed):
-            found = _articles_with(s, candidate, analyzers)
+            found = _articles_with(s, candidate)
             if found > best_count:
                 best, best_count = candidate, found
         if best is not None:
@@ -85,13 +85,8 @@ def _plain_words(node: Node) -> Iterator[str]:
         return
 
 
-def _articles_with(s: Searcher, word: str, analyzers: Iterable[str]) -> int:
-    total = 0
-    for name in analyzers:
-        term = analysis.term(name, word)
-        if term is not None:
-            total += s.doc_freq(text_field(name), term)
-    return total
+def _articles_with(s: Searcher, word: str) -> int:
+    return int(s.doc_freq(EXACT_BODY, word))
 
 
 def _one_edit_away(word: str) -> set[str]:
