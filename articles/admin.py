@@ -23,7 +23,18 @@ from django.contrib.admin.widgets import (
 )
 from django.core.validators import URLValidator
 from django.db import connection, models
-from django.db.models import F, Func, IntegerField, Max, Min, OuterRef, QuerySet, Subquery, Value
+from django.db.models import (
+    F,
+    Func,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -41,7 +52,9 @@ from .ingest.fingerprint import fingerprint
 from .languages import language_name
 from .models import (
     Article,
+    ArticleAuthor,
     ArticleQuerySet,
+    Author,
     ImportRun,
     Source,
     SourceAlias,
@@ -440,6 +453,17 @@ def _is_apply(request: HttpRequest) -> bool:
     return request.POST.get("apply") == "yes"
 
 
+class ArticleAuthorInline(admin.TabularInline):
+    """The byline: authors in order (position 0 first), picked from an autocomplete."""
+
+    model = ArticleAuthor
+    extra = 0
+    autocomplete_fields = ["author"]
+    fields = ["author", "position"]
+    verbose_name = "author"
+    verbose_name_plural = "authors (in byline order)"
+
+
 @admin.register(Article)
 class ArticleAdmin(SimpleHistoryAdmin):
     form = ArticleAdminForm
@@ -447,7 +471,15 @@ class ArticleAdmin(SimpleHistoryAdmin):
         models.URLField: HTTP_URL_FIELD,
         models.DateTimeField: {"widget": LabelledSplitDateTime},
     }
-    list_display = ["title", "source", "published", "language", "tag_list", "hidden"]
+    list_display = [
+        "title",
+        "source",
+        "author_names",
+        "published",
+        "language",
+        "tag_list",
+        "hidden",
+    ]
     # Only orders an index can serve: sorting a million rows by title or source is a full sort.
     sortable_by = ["published"]
     list_display_links = ["title"]
@@ -475,16 +507,30 @@ class ArticleAdmin(SimpleHistoryAdmin):
     readonly_fields = ["slug", "import_run", "created_at", "updated_at", "public_link"]
     fieldsets = [
         (None, {"fields": ["title", "body"]}),
-        (None, {"fields": ["source", "published_at", "url", "language", "tags", "is_hidden"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "source",
+                    "published_at",
+                    "captured_at",
+                    "url",
+                    "language",
+                    "tags",
+                    "is_hidden",
+                ]
+            },
+        ),
         ("Record", {"fields": ["public_link", "slug", "import_run", "created_at", "updated_at"]}),
     ]
+    inlines = [ArticleAuthorInline]
     actions = ["add_tags", "remove_tags", "set_source", "hide", "unhide"]
     history_list_per_page = 50
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
         # Django allows a lookup across a many-to-many only where a filter names exactly
         # its relation path; the tag filter's parameter is its own, spelled as Django's.
-        if lookup == LargestTagsFilter.parameter_name:
+        if lookup in (LargestTagsFilter.parameter_name, AUTHOR_LOOKUP):
             return True
         return super().lookup_allowed(lookup, value, request)
 
@@ -495,7 +541,13 @@ class ArticleAdmin(SimpleHistoryAdmin):
             and request.resolver_match.url_name == "articles_article_changelist"
         ):
             # A list needs no body (reading it means reading TOAST).
-            qs = qs.defer("body").prefetch_related("tags")
+            qs = qs.defer("body").prefetch_related(
+                "tags",
+                Prefetch(
+                    "articleauthor_set",
+                    queryset=ArticleAuthor.objects.select_related("author").order_by("position"),
+                ),
+            )
         return qs
 
     def get_changelist_instance(self, request: HttpRequest) -> Any:
@@ -524,6 +576,10 @@ class ArticleAdmin(SimpleHistoryAdmin):
     @admin.display(description="published", ordering=F("published_at").asc(nulls_first=True))
     def published(self, obj: Article) -> Any:
         return obj.published_at
+
+    @admin.display(description="authors")
+    def author_names(self, obj: Article) -> str:
+        return ", ".join(link.author.name for link in obj.articleauthor_set.all())
 
     @admin.display(description="tags")
     def tag_list(self, obj: Article) -> str:
@@ -737,6 +793,8 @@ def _article_count(model_field: str) -> Any:
     related: Any
     if model_field == "tag":
         related = Article.tags.through.objects.filter(tag_id=OuterRef("pk"))
+    elif model_field == "author":
+        related = ArticleAuthor.objects.filter(author_id=OuterRef("pk"))
     else:
         related = Article.objects.filter(source_id=OuterRef("pk"))
     # COUNT(*), not COUNT(id): an index-only scan of the foreign key's index.
@@ -788,6 +846,25 @@ class TagAdmin(RenameRedirectMixin, admin.ModelAdmin):
     @admin.action(description="Merge the selected tags into one", permissions=["change"])
     def merge_tags(self, request: HttpRequest, queryset: QuerySet[Tag]) -> HttpResponse | None:
         return _merge_action(self, request, queryset, merge.merge_tags, "tag")
+
+
+# The article list's parameter for one author's articles (the author list links to it).
+AUTHOR_LOOKUP = "authors__id__exact"
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "article_count"]
+    search_fields = ["name", "slug"]
+    fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Author]:
+        return super().get_queryset(request).annotate(article_count=_article_count("author"))
+
+    @admin.display(description="articles", ordering="article_count")
+    def article_count(self, obj: Any) -> str:
+        return _article_list_link(obj.article_count, **{AUTHOR_LOOKUP: obj.pk})
 
 
 class SourceAliasInline(admin.TabularInline):

@@ -58,9 +58,14 @@ class ArticleFeed(Feed):
         return item.published_at
 
     def item_updateddate(self, item: Article) -> Any:
-        return item.published_at or item.created_at
+        # The capture date only says when the entry's text was last known to be so.
+        return item.published_at or item.captured_at or item.created_at
 
     def item_author_name(self, item: Article) -> str | None:
+        """The byline's names ("A, B and C"), else the outlet."""
+        names = [a.name for a in getattr(item, "author_list", [])]
+        if names:
+            return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
         return item.source.name if item.source else None
 
     def item_categories(self, item: Article) -> list[str]:
