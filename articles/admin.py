@@ -47,7 +47,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import merge
 from .counts import source_counts, tag_counts
-from .importer import MAX_TAG_NAME
+from .importer import MAX_AUTHOR_NAME, MAX_TAG_NAME
 from .ingest.fingerprint import fingerprint
 from .languages import language_name
 from .models import (
@@ -310,6 +310,34 @@ class TitleField(forms.CharField):
         return strip_controls(super().to_python(value) or "").strip()
 
 
+class AuthorsField(forms.CharField):
+    """A byline typed one name a line, in order: names cleaned like the importer's, repeats
+    (any case) dropped."""
+
+    widget = AdminTextareaWidget
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.widget.attrs["rows"] = 3
+
+    def to_python(self, value: Any) -> str:
+        names: dict[str, str] = {}
+        for line in (super().to_python(value) or "").splitlines():
+            name = " ".join(strip_controls(line).split())
+            if name:
+                names.setdefault(name.lower(), name)
+        return "\n".join(names.values())
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        for name in value.splitlines():
+            if len(name) > MAX_AUTHOR_NAME:
+                raise forms.ValidationError(
+                    f"“{name[:40]}…” is longer than {MAX_AUTHOR_NAME} characters: one name a line."
+                )
+
+
 class LabelledSplitDateTime(AdminSplitDateTime):
     """The date and time boxes of a date-time field, each with its own accessible name (the
     field's label names only the first)."""
@@ -333,6 +361,11 @@ class TagsAutocomplete(AutocompleteSelectMultiple):
 class ArticleAdminForm(forms.ModelForm):
     title = TitleField()
     body = BodyField(required=False)
+    authors_text = AuthorsField(
+        label="Authors",
+        help_text="One name a line, in byline order. A name the archive lacks (any case) "
+        "becomes a new author.",
+    )
 
     class Meta:
         model = Article
@@ -342,11 +375,18 @@ class ArticleAdminForm(forms.ModelForm):
             "body",
             "source",
             "published_at",
+            "captured_at",
             "url",
             "language",
             "tags",
             "is_hidden",
         ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            names = [author.name for author in self.instance.byline()]
+            self.initial.setdefault("authors_text", "\n".join(names))
 
     def clean_language(self) -> str:
         language: str = self.cleaned_data["language"].strip().lower()
@@ -389,6 +429,25 @@ class ArticleAdminForm(forms.ModelForm):
         latest = self.instance.history.first()
         if latest is not None:
             merge.refresh_history_tags(latest)
+        if "authors_text" in self.changed_data:
+            set_byline(self.instance, self.cleaned_data["authors_text"].splitlines())
+
+
+def set_byline(article: Article, names: list[str]) -> None:
+    """Make `names` the article's authors in that order (matched in any case, created when
+    the archive has none of that name). Its links are rewritten, so the change log records
+    the article and the search index follows."""
+    authors = []
+    for name in names:
+        author = Author.objects.filter(name__iexact=name).first()
+        if author is None:
+            author = Author.objects.create(name=name)
+        authors.append(author)
+    ArticleAuthor.objects.filter(article=article).delete()
+    ArticleAuthor.objects.bulk_create(
+        ArticleAuthor(article=article, author=author, position=n)
+        for n, author in enumerate(authors)
+    )
 
 
 def _action_form_response(
@@ -453,17 +512,6 @@ def _is_apply(request: HttpRequest) -> bool:
     return request.POST.get("apply") == "yes"
 
 
-class ArticleAuthorInline(admin.TabularInline):
-    """The byline: authors in order (position 0 first), picked from an autocomplete."""
-
-    model = ArticleAuthor
-    extra = 0
-    autocomplete_fields = ["author"]
-    fields = ["author", "position"]
-    verbose_name = "author"
-    verbose_name_plural = "authors (in byline order)"
-
-
 @admin.register(Article)
 class ArticleAdmin(SimpleHistoryAdmin):
     form = ArticleAdminForm
@@ -474,10 +522,10 @@ class ArticleAdmin(SimpleHistoryAdmin):
     list_display = [
         "title",
         "source",
-        "author_names",
         "published",
         "language",
         "tag_list",
+        "author_names",
         "hidden",
     ]
     # Only orders an index can serve: sorting a million rows by title or source is a full sort.
@@ -512,6 +560,7 @@ class ArticleAdmin(SimpleHistoryAdmin):
             {
                 "fields": [
                     "source",
+                    "authors_text",
                     "published_at",
                     "captured_at",
                     "url",
@@ -523,7 +572,6 @@ class ArticleAdmin(SimpleHistoryAdmin):
         ),
         ("Record", {"fields": ["public_link", "slug", "import_run", "created_at", "updated_at"]}),
     ]
-    inlines = [ArticleAuthorInline]
     actions = ["add_tags", "remove_tags", "set_source", "hide", "unhide"]
     history_list_per_page = 50
 
