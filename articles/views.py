@@ -374,13 +374,14 @@ def search_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
                 "id",
                 "title",
                 "source",
-                "authors",
                 "published_at",
-                "captured_at",
                 "language",
                 "tags",
                 "url",
                 "page_url",
+                # Added after the others, so columns read by position keep their place.
+                "authors",
+                "captured_at",
             ]
         )
         for start in range(0, len(found.ids), EXPORT_CHUNK):
@@ -390,13 +391,13 @@ def search_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
                         article.pk,
                         csv_cell(article.title),
                         csv_cell(article.source.name if article.source else ""),
-                        csv_cell("; ".join(author.name for author in article.author_list)),
                         article.published_at.isoformat() if article.published_at else "",
-                        article.captured_at.isoformat() if article.captured_at else "",
                         csv_cell(article.language),
                         csv_cell("; ".join(tag.name for tag in article.tag_list)),
                         csv_cell(article.url or ""),
                         base_url + article_path(article.pk, article.slug),
+                        csv_cell("; ".join(author.name for author in article.author_list)),
+                        article.captured_at.isoformat() if article.captured_at else "",
                     ]
                 )
 
