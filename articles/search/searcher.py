@@ -313,13 +313,16 @@ def resolve_filter(node: Filter) -> list[int] | list[str]:
     if model is None:
         return []
     lowered = value.lower()
-    if node.prefix:
-        match = Q(slug__istartswith=value) | Q(lname__startswith=lowered)
-    elif node.field == "author":
-        # A whole name, a slug, or one word of a name: author:smith finds Jane Smith.
-        match = Q(slug=value) | Q(lname=lowered)
+    if node.field == "author":
+        # A whole name, a slug, or one word of a name: author:smith finds Jane Smith, and
+        # author:smi* finds her too.
+        match = Q(slug__istartswith=value) if node.prefix else Q(slug=value)
+        match |= Q(lname__startswith=lowered) if node.prefix else Q(lname=lowered)
         if " " not in lowered:
-            match |= Q(lname__regex=r"(^|[\s.'-])" + re.escape(lowered) + r"($|[\s.'-])")
+            end = "" if node.prefix else r"($|[\s.'-])"
+            match |= Q(lname__regex=r"(^|[\s.'-])" + re.escape(lowered) + end)
+    elif node.prefix:
+        match = Q(slug__istartswith=value) | Q(lname__startswith=lowered)
     else:
         match = Q(slug=value) | Q(lname=lowered) | Q(redirects__old_slug=value)
         if node.field == "source":
