@@ -328,3 +328,11 @@ def test_deleting_an_author_reaches_the_index(archive):
     assert search(SearchRequest(authors=(ann_id,))).count == 0
     facet = search(SearchRequest(q="wall")).facets["author"]
     assert [f.label for f in facet] == ["Jane Smith", "John Doe"]
+
+
+def test_author_pages_are_in_the_sitemap(client, archive):
+    index = client.get("/sitemap.xml").content.decode()
+    assert "http://testserver/sitemap-authors.xml" in index
+    section = client.get("/sitemap-authors.xml").content.decode()
+    for author in Author.objects.all():
+        assert f"<loc>http://testserver/authors/{author.slug}/</loc>" in section
