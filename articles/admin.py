@@ -1027,7 +1027,7 @@ class ImportRunAdmin(admin.ModelAdmin):
         self.message_user(
             request,
             f"Deleted {removed:,} article{'s' if removed != 1 else ''} of {names}, and the "
-            "sources and tags only they used.",
+            "sources, tags and authors only they used.",
             messages.SUCCESS,
         )
 
