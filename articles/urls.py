@@ -31,6 +31,7 @@ urlpatterns = [
     path("feeds/latest/", feeds.LatestFeed(), name="latest_feed"),
     path("feeds/sources/<str:slug>/", feeds.source_feed, name="source_feed"),
     path("feeds/tags/<str:slug>/", feeds.tag_feed, name="tag_feed"),
+    path("feeds/authors/<str:slug>/", feeds.AuthorFeed(), name="author_feed"),
     path("opensearch.xml", discovery.opensearch, name="opensearch"),
     path("robots.txt", discovery.robots_txt, name="robots_txt"),
     path(

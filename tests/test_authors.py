@@ -222,6 +222,15 @@ def test_the_api_csv_and_feeds_carry_the_authors_in_order(client, archive):
     feed = ElementTree.fromstring(client.get("/search/feed/", {"q": "author:doe"}).content)
     names = [e.findtext(f"{ATOM}author/{ATOM}name") for e in feed.findall(f"{ATOM}entry")]
     assert names == ["Jane Smith, John Doe and Ann Lee", "John Doe and Jane Smith"]
+    jane = Author.objects.get(name="Jane Smith")
+    hers = ElementTree.fromstring(client.get(f"/feeds/authors/{jane.slug}/").content)
+    assert hers.findtext(f"{ATOM}title") == "Newsarchive: Jane Smith"
+    assert [e.findtext(f"{ATOM}title") for e in hers.findall(f"{ATOM}entry")] == [
+        "Harbour wall repairs finished early",
+        "Ferry timetable cut for the winter",
+        "Tidal barrier closes for the first time",
+    ]
+    assert client.get("/feeds/authors/nobody/").status_code == 404
     latest = ElementTree.fromstring(client.get("/feeds/latest/").content)
     by_title = {
         e.findtext(f"{ATOM}title"): e.findtext(f"{ATOM}author/{ATOM}name")
