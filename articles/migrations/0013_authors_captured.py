@@ -3,13 +3,56 @@
 The author links get the change-log triggers of migration 0011 (a curator's edit of a
 byline reaches the index), and a change of `captured_at` is logged like one of
 `published_at`: the index dates an article by its publication date, else its capture date.
-After this migration, `manage.py reindex` (or the first catch-up, which finds the index's
-schema version old) rebuilds the index.
+Editors (migration 0002) may add, rename and view authors and edit bylines. After this
+migration, `manage.py reindex` (or the first catch-up, which finds the index's schema version
+old) rebuilds the index.
 """
 
 import django.db.models.deletion
 import django.db.models.functions.text
+from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
+
+EDITORS = "Editors"
+# What Editors may do with the new models (codename prefixes per model).
+AUTHOR_PERMISSIONS = {
+    "author": ["view", "change", "add"],
+    "articleauthor": ["view", "change", "add", "delete"],
+}
+
+
+def _codenames() -> list[str]:
+    return [f"{a}_{model}" for model, actions in AUTHOR_PERMISSIONS.items() for a in actions]
+
+
+def grant_editors(apps, schema_editor):
+    # Permissions are normally created after migrate; create them now so they can be granted.
+    app_config = apps.get_app_config("articles")
+    app_config.models_module = True
+    create_permissions(app_config, verbosity=0, apps=apps, using=schema_editor.connection.alias)
+    app_config.models_module = None
+    alias = schema_editor.connection.alias
+    group = apps.get_model("auth", "Group").objects.using(alias).filter(name=EDITORS).first()
+    if group is None:
+        return
+    permissions = (
+        apps.get_model("auth", "Permission")
+        .objects.using(alias)
+        .filter(content_type__app_label="articles", codename__in=_codenames())
+    )
+    group.permissions.add(*permissions)
+
+
+def revoke_editors(apps, schema_editor):
+    alias = schema_editor.connection.alias
+    group = apps.get_model("auth", "Group").objects.using(alias).filter(name=EDITORS).first()
+    if group is not None:
+        permissions = (
+            apps.get_model("auth", "Permission")
+            .objects.using(alias)
+            .filter(content_type__app_label="articles", codename__in=_codenames())
+        )
+        group.permissions.remove(*permissions)
 
 
 AUTHOR_LINK_TRIGGERS = """
@@ -68,6 +111,8 @@ END $$;
 class Migration(migrations.Migration):
     dependencies = [
         ("articles", "0012_cache_table"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
     ]
 
     operations = [
@@ -155,4 +200,5 @@ class Migration(migrations.Migration):
         ),
         migrations.RunSQL(AUTHOR_LINK_TRIGGERS, DROP_AUTHOR_LINK_TRIGGERS),
         migrations.RunSQL(LOG_CHANGED, LOG_CHANGED_BEFORE),
+        migrations.RunPython(grant_editors, revoke_editors),
     ]
