@@ -23,7 +23,18 @@ from django.contrib.admin.widgets import (
 )
 from django.core.validators import URLValidator
 from django.db import connection, models
-from django.db.models import F, Func, IntegerField, Max, Min, OuterRef, QuerySet, Subquery, Value
+from django.db.models import (
+    F,
+    Func,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -36,12 +47,14 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import merge
 from .counts import source_counts, tag_counts
-from .importer import MAX_TAG_NAME
+from .importer import MAX_AUTHOR_NAME, MAX_TAG_NAME
 from .ingest.fingerprint import fingerprint
 from .languages import language_name
 from .models import (
     Article,
+    ArticleAuthor,
     ArticleQuerySet,
+    Author,
     ImportRun,
     Source,
     SourceAlias,
@@ -297,6 +310,34 @@ class TitleField(forms.CharField):
         return strip_controls(super().to_python(value) or "").strip()
 
 
+class AuthorsField(forms.CharField):
+    """A byline typed one name a line, in order: names cleaned like the importer's, repeats
+    (any case) dropped."""
+
+    widget = AdminTextareaWidget
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.widget.attrs["rows"] = 3
+
+    def to_python(self, value: Any) -> str:
+        names: dict[str, str] = {}
+        for line in (super().to_python(value) or "").splitlines():
+            name = " ".join(strip_controls(line).split())
+            if name:
+                names.setdefault(name.lower(), name)
+        return "\n".join(names.values())
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        for name in value.splitlines():
+            if len(name) > MAX_AUTHOR_NAME:
+                raise forms.ValidationError(
+                    f"“{name[:40]}…” is longer than {MAX_AUTHOR_NAME} characters: one name a line."
+                )
+
+
 class LabelledSplitDateTime(AdminSplitDateTime):
     """The date and time boxes of a date-time field, each with its own accessible name (the
     field's label names only the first)."""
@@ -320,6 +361,11 @@ class TagsAutocomplete(AutocompleteSelectMultiple):
 class ArticleAdminForm(forms.ModelForm):
     title = TitleField()
     body = BodyField(required=False)
+    authors_text = AuthorsField(
+        label="Authors",
+        help_text="One name a line, in byline order. A name the archive lacks (any case) "
+        "becomes a new author.",
+    )
 
     class Meta:
         model = Article
@@ -329,11 +375,18 @@ class ArticleAdminForm(forms.ModelForm):
             "body",
             "source",
             "published_at",
+            "captured_at",
             "url",
             "language",
             "tags",
             "is_hidden",
         ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            names = [author.name for author in self.instance.byline()]
+            self.initial.setdefault("authors_text", "\n".join(names))
 
     def clean_language(self) -> str:
         language: str = self.cleaned_data["language"].strip().lower()
@@ -376,6 +429,25 @@ class ArticleAdminForm(forms.ModelForm):
         latest = self.instance.history.first()
         if latest is not None:
             merge.refresh_history_tags(latest)
+        if "authors_text" in self.changed_data:
+            set_byline(self.instance, self.cleaned_data["authors_text"].splitlines())
+
+
+def set_byline(article: Article, names: list[str]) -> None:
+    """Make `names` the article's authors in that order (matched in any case, created when
+    the archive has none of that name). Its links are rewritten, so the change log records
+    the article and the search index follows."""
+    authors = []
+    for name in names:
+        author = Author.objects.filter(name__iexact=name).first()
+        if author is None:
+            author = Author.objects.create(name=name)
+        authors.append(author)
+    ArticleAuthor.objects.filter(article=article).delete()
+    ArticleAuthor.objects.bulk_create(
+        ArticleAuthor(article=article, author=author, position=n)
+        for n, author in enumerate(authors)
+    )
 
 
 def _action_form_response(
@@ -447,7 +519,15 @@ class ArticleAdmin(SimpleHistoryAdmin):
         models.URLField: HTTP_URL_FIELD,
         models.DateTimeField: {"widget": LabelledSplitDateTime},
     }
-    list_display = ["title", "source", "published", "language", "tag_list", "hidden"]
+    list_display = [
+        "title",
+        "source",
+        "published",
+        "language",
+        "tag_list",
+        "author_names",
+        "hidden",
+    ]
     # Only orders an index can serve: sorting a million rows by title or source is a full sort.
     sortable_by = ["published"]
     list_display_links = ["title"]
@@ -475,7 +555,21 @@ class ArticleAdmin(SimpleHistoryAdmin):
     readonly_fields = ["slug", "import_run", "created_at", "updated_at", "public_link"]
     fieldsets = [
         (None, {"fields": ["title", "body"]}),
-        (None, {"fields": ["source", "published_at", "url", "language", "tags", "is_hidden"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "source",
+                    "authors_text",
+                    "published_at",
+                    "captured_at",
+                    "url",
+                    "language",
+                    "tags",
+                    "is_hidden",
+                ]
+            },
+        ),
         ("Record", {"fields": ["public_link", "slug", "import_run", "created_at", "updated_at"]}),
     ]
     actions = ["add_tags", "remove_tags", "set_source", "hide", "unhide"]
@@ -484,7 +578,7 @@ class ArticleAdmin(SimpleHistoryAdmin):
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
         # Django allows a lookup across a many-to-many only where a filter names exactly
         # its relation path; the tag filter's parameter is its own, spelled as Django's.
-        if lookup == LargestTagsFilter.parameter_name:
+        if lookup in (LargestTagsFilter.parameter_name, AUTHOR_LOOKUP):
             return True
         return super().lookup_allowed(lookup, value, request)
 
@@ -495,7 +589,13 @@ class ArticleAdmin(SimpleHistoryAdmin):
             and request.resolver_match.url_name == "articles_article_changelist"
         ):
             # A list needs no body (reading it means reading TOAST).
-            qs = qs.defer("body").prefetch_related("tags")
+            qs = qs.defer("body").prefetch_related(
+                "tags",
+                Prefetch(
+                    "articleauthor_set",
+                    queryset=ArticleAuthor.objects.select_related("author").order_by("position"),
+                ),
+            )
         return qs
 
     def get_changelist_instance(self, request: HttpRequest) -> Any:
@@ -524,6 +624,10 @@ class ArticleAdmin(SimpleHistoryAdmin):
     @admin.display(description="published", ordering=F("published_at").asc(nulls_first=True))
     def published(self, obj: Article) -> Any:
         return obj.published_at
+
+    @admin.display(description="authors")
+    def author_names(self, obj: Article) -> str:
+        return ", ".join(link.author.name for link in obj.articleauthor_set.all())
 
     @admin.display(description="tags")
     def tag_list(self, obj: Article) -> str:
@@ -737,6 +841,8 @@ def _article_count(model_field: str) -> Any:
     related: Any
     if model_field == "tag":
         related = Article.tags.through.objects.filter(tag_id=OuterRef("pk"))
+    elif model_field == "author":
+        related = ArticleAuthor.objects.filter(author_id=OuterRef("pk"))
     else:
         related = Article.objects.filter(source_id=OuterRef("pk"))
     # COUNT(*), not COUNT(id): an index-only scan of the foreign key's index.
@@ -788,6 +894,25 @@ class TagAdmin(RenameRedirectMixin, admin.ModelAdmin):
     @admin.action(description="Merge the selected tags into one", permissions=["change"])
     def merge_tags(self, request: HttpRequest, queryset: QuerySet[Tag]) -> HttpResponse | None:
         return _merge_action(self, request, queryset, merge.merge_tags, "tag")
+
+
+# The article list's parameter for one author's articles (the author list links to it).
+AUTHOR_LOOKUP = "authors__id__exact"
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "article_count"]
+    search_fields = ["name", "slug"]
+    fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Author]:
+        return super().get_queryset(request).annotate(article_count=_article_count("author"))
+
+    @admin.display(description="articles", ordering="article_count")
+    def article_count(self, obj: Any) -> str:
+        return _article_list_link(obj.article_count, **{AUTHOR_LOOKUP: obj.pk})
 
 
 class SourceAliasInline(admin.TabularInline):
@@ -902,7 +1027,7 @@ class ImportRunAdmin(admin.ModelAdmin):
         self.message_user(
             request,
             f"Deleted {removed:,} article{'s' if removed != 1 else ''} of {names}, and the "
-            "sources and tags only they used.",
+            "sources, tags and authors only they used.",
             messages.SUCCESS,
         )
 

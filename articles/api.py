@@ -22,7 +22,10 @@ def article_json(request: HttpRequest, article: Any, *, body: bool = False) -> d
         "title": article.title,
         "url": request.build_absolute_uri(article.get_absolute_url()),
         "source": article.source.name if article.source else None,
+        "authors": [a.name for a in article.author_list],
         "published_at": article.published_at.isoformat() if article.published_at else None,
+        # When a crawler fetched the page: not a publication date.
+        "captured_at": article.captured_at.isoformat() if article.captured_at else None,
         "tags": [t.name for t in article.tag_list],
         "language": article.language,
     }
@@ -48,7 +51,7 @@ def results_json(request: HttpRequest, results: SearchResults) -> dict[str, Any]
             name: [{"value": fv.value, "label": fv.label, "count": fv.count} for fv in values]
             for name, values in results.facets.items()
         }
-        or {"source": [], "tag": [], "year": [], "language": []},
+        or {"source": [], "tag": [], "author": [], "year": [], "language": []},
     }
 
 
@@ -74,6 +77,7 @@ def article_api(request: HttpRequest, id: int) -> JsonResponse:
     if article is None:
         return _error(f"No article with id {id}.", 404)
     article.tag_list = list(article.tags.all())
+    article.author_list = article.byline()
     return JsonResponse(
         article_json(request, article, body=True), json_dumps_params={"ensure_ascii": False}
     )

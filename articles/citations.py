@@ -62,9 +62,16 @@ class Citable:
     page_url: str  # the archive's page (canonical)
     accessed: date
     keywords: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()  # display names, in byline order
 
 
-def citable(article: Any, page_url: str, accessed: date, keywords: tuple[str, ...] = ()) -> Citable:
+def citable(
+    article: Any,
+    page_url: str,
+    accessed: date,
+    keywords: tuple[str, ...] = (),
+    authors: tuple[str, ...] = (),
+) -> Citable:
     """A Citable for a stored article, shown at `page_url` and read on `accessed`."""
     return Citable(
         id=article.pk,
@@ -77,7 +84,56 @@ def citable(article: Any, page_url: str, accessed: date, keywords: tuple[str, ..
         page_url=page_url,
         accessed=accessed,
         keywords=keywords,
+        authors=tuple(_one_line(a) for a in authors if a.strip()),
     )
+
+
+def _split_name(name: str) -> tuple[str, str]:
+    """(family name, given names) of a display name: the last word is taken for the family
+    name ("Jane Q. Smith" -> Smith, Jane Q.); a one-word name is all family name."""
+    words = name.split()
+    if len(words) < 2:
+        return name, ""
+    return words[-1], " ".join(words[:-1])
+
+
+def _inverted(name: str) -> str:
+    """Smith, Jane."""
+    family, given = _split_name(name)
+    return f"{family}, {given}" if given else family
+
+
+def _apa_name(name: str) -> str:
+    """Smith, J. Q. (family name, initials)."""
+    family, given = _split_name(name)
+    initials = " ".join(f"{w[0]}." for w in given.replace("-", " ").split() if w[0].isalpha())
+    return f"{family}, {initials}" if initials else family
+
+
+def _apa_authors(names: tuple[str, ...]) -> str:
+    """APA 7: up to 20 names, the last after "&"."""
+    parts = [_apa_name(n) for n in names[:20]]
+    if len(parts) == 1:
+        return parts[0]
+    return ", ".join(parts[:-1]) + ", & " + parts[-1]
+
+
+def _mla_authors(names: tuple[str, ...]) -> str:
+    """MLA 9: one name inverted; two as "Smith, Jane, and John Doe"; three or more "et al."."""
+    if len(names) == 1:
+        return _inverted(names[0])
+    if len(names) == 2:
+        return f"{_inverted(names[0])}, and {names[1]}"
+    return f"{_inverted(names[0])}, et al"
+
+
+def _chicago_authors(names: tuple[str, ...]) -> str:
+    """Chicago 17 bibliography: the first name inverted, the others as written."""
+    if len(names) == 1:
+        return _inverted(names[0])
+    if len(names) == 2:
+        return f"{_inverted(names[0])}, and {names[1]}"
+    return _inverted(names[0]) + ", " + ", ".join(names[1:-1]) + ", and " + names[-1]
 
 
 def _one_line(text: str) -> str:
@@ -90,12 +146,19 @@ def _end(text: str) -> str:
 
 
 def apa(c: Citable) -> SafeString:
-    """APA 7 for a news article without a named author: title first."""
+    """APA 7 for a news article: its authors first, else its title."""
     when = (
         f"{c.published.year}, {MONTHS[c.published.month - 1]} {c.published.day}"
         if c.published
         else "n.d."
     )
+    if c.authors:
+        by = _end(_apa_authors(c.authors))
+        if c.source:
+            return format_html(
+                "{} ({}). {} <i>{}</i>. {}", by, when, _end(c.title), c.source, c.url
+            )
+        return format_html("{} ({}). {} {}", by, when, _end(c.title), c.url)
     if c.source:
         return format_html("{} ({}). <i>{}</i>. {}", _end(c.title), when, c.source, c.url)
     return format_html("{} ({}). {}", _end(c.title), when, c.url)
@@ -103,7 +166,10 @@ def apa(c: Citable) -> SafeString:
 
 def mla(c: Citable) -> SafeString:
     """MLA 9: title in quotation marks, container in italics, date, address, access date."""
-    parts: list[SafeString] = [format_html("“{}”", _end(c.title))]
+    parts: list[SafeString] = []
+    if c.authors:
+        parts.append(format_html("{}", _end(_mla_authors(c.authors))))
+    parts.append(format_html("“{}”", _end(c.title)))
     tail: list[str] = []
     if c.published:
         tail.append(f"{c.published.day} {MLA_MONTHS[c.published.month - 1]} {c.published.year}")
@@ -116,15 +182,19 @@ def mla(c: Citable) -> SafeString:
 
 
 def chicago(c: Citable) -> SafeString:
-    """Chicago 17 (notes and bibliography), a news article without a named author."""
+    """Chicago 17 (bibliography), a news article: its authors first when it names them."""
     when = (
         f"{MONTHS[c.published.month - 1]} {c.published.day}, {c.published.year}."
         if c.published
         else "n.d."
     )
     if c.source:
-        return format_html("“{}” <i>{}</i>, {} {}.", _end(c.title), c.source, when, c.url)
-    return format_html("“{}” {} {}.", _end(c.title), when, c.url)
+        cited = format_html("“{}” <i>{}</i>, {} {}.", _end(c.title), c.source, when, c.url)
+    else:
+        cited = format_html("“{}” {} {}.", _end(c.title), when, c.url)
+    if c.authors:
+        return format_html("{} {}", _end(_chicago_authors(c.authors)), cited)
+    return cited
 
 
 def _bibtex_value(text: str) -> str:
@@ -147,6 +217,12 @@ def _bibtex_value(text: str) -> str:
 def bibtex(c: Citable) -> str:
     """A BibTeX record (@article, the outlet as journal), UTF-8."""
     fields = [("title", "{" + _bibtex_value(c.title) + "}")]
+    if c.authors:
+        names = " and ".join(
+            "{" + _bibtex_value(n) + "}" if not _split_name(n)[1] else _bibtex_value(_inverted(n))
+            for n in c.authors
+        )
+        fields.append(("author", names))
     if c.source:
         fields.append(("journal", _bibtex_value(c.source)))
     if c.published:
@@ -169,6 +245,7 @@ def bibtex(c: Citable) -> str:
 def ris(c: Citable) -> str:
     """An RIS record (TY NEWS) with CRLF line ends, as reference managers expect."""
     lines = [("TY", "NEWS"), ("TI", c.title)]
+    lines += [("AU", _inverted(name)) for name in c.authors]
     if c.source:
         lines.append(("T2", c.source))
     if c.published:
@@ -185,6 +262,7 @@ def meta_tags(c: Citable) -> list[tuple[str, str]]:
     """`<meta name content>` pairs: Highwire's citation_* (read by scholarly indexers and
     reference managers) and Dublin Core."""
     tags = [("citation_title", c.title)]
+    tags += [("citation_author", name) for name in c.authors]
     if c.source:
         tags.append(("citation_journal_title", c.source))
         tags.append(("citation_publisher", c.source))
@@ -195,6 +273,7 @@ def meta_tags(c: Citable) -> list[tuple[str, str]]:
     tags.append(("citation_public_url", c.page_url))
     tags.append(("DC.title", c.title))
     tags.append(("DC.type", "Text"))
+    tags += [("DC.creator", name) for name in c.authors]
     if c.source:
         tags.append(("DC.publisher", c.source))
     if c.published:
@@ -220,6 +299,8 @@ def json_ld(c: Citable) -> SafeString:
         "url": c.page_url,
         "mainEntityOfPage": c.page_url,
     }
+    if c.authors:
+        data["author"] = [{"@type": "Person", "name": name} for name in c.authors]
     if c.published:
         data["datePublished"] = c.published.isoformat()
     if c.modified:

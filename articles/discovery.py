@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.functional import cached_property
 
-from .models import Article, Source, Tag, article_path
+from .models import Article, Author, Source, Tag, article_path
 
 # Articles per sitemap page: the protocol allows 50,000; 5,000 render in about 0.2 s.
 SITEMAP_PAGE = 5_000
@@ -111,6 +111,11 @@ class TagSitemap(Sitemap):
         return Tag.objects.order_by("id").only("slug")
 
 
+class AuthorSitemap(Sitemap):
+    def items(self) -> Any:
+        return Author.objects.order_by("id").only("slug")
+
+
 class PageSitemap(Sitemap):
     def items(self) -> list[str]:
         return [
@@ -129,4 +134,5 @@ SITEMAPS = {
     "articles": ArticleSitemap,
     "sources": SourceSitemap,
     "tags": TagSitemap,
+    "authors": AuthorSitemap,
 }

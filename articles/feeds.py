@@ -1,4 +1,4 @@
-"""Atom feeds: the newest articles, per source, per tag, and of any search."""
+"""Atom feeds: the newest articles, per source, per tag, per author, and of any search."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ from typing import Any
 
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from newsarchive.middleware import bad_request
 
-from .models import Article, Source, Tag
+from .models import Article, Author, Source, Tag
 from .sanitize import xml_safe
 from .search import PageNotFound, SearchRequest, search
 from .views import bind_search, resolve_source_slug, resolve_tag_slug
@@ -58,9 +59,14 @@ class ArticleFeed(Feed):
         return item.published_at
 
     def item_updateddate(self, item: Article) -> Any:
-        return item.published_at or item.created_at
+        # The capture date only says when the entry's text was last known to be so.
+        return item.published_at or item.captured_at or item.created_at
 
     def item_author_name(self, item: Article) -> str | None:
+        """The byline's names ("A, B and C"), else the outlet."""
+        names = [a.name for a in getattr(item, "author_list", [])]
+        if names:
+            return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
         return item.source.name if item.source else None
 
     def item_categories(self, item: Article) -> list[str]:
@@ -115,6 +121,20 @@ class TagFeed(ArticleFeed):
 
     def items(self, obj: Tag) -> list[Article]:
         return _newest(tags=(obj.pk,))
+
+
+class AuthorFeed(ArticleFeed):
+    def get_object(self, request: HttpRequest, slug: str) -> Author:
+        return get_object_or_404(Author, slug=slug)
+
+    def title(self, obj: Author) -> str:
+        return f"Newsarchive: {obj.name}"
+
+    def link(self, obj: Author) -> str:
+        return obj.get_absolute_url()
+
+    def items(self, obj: Author) -> list[Article]:
+        return _newest(authors=(obj.pk,))
 
 
 class SearchFeed(ArticleFeed):

@@ -1,7 +1,7 @@
 """The search parameters, shared by the search page, its JSON twin, its feed and its export.
 
-The FilterSet validates what a reader sent (q, source, tag, language, from, to, sort, page,
-page_size) and turns it into a `SearchRequest`; the search index applies it
+The FilterSet validates what a reader sent (q, source, tag, author, language, from, to,
+sort, page, page_size) and turns it into a `SearchRequest`; the search index applies it
 (articles/search/), so the FilterSet's own queryset is never read.
 """
 
@@ -16,15 +16,19 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext, gettext_noop
 
 from .languages import LANGUAGE_NAMES
-from .models import Article, ArticleQuerySet, Source, Tag
+from .models import Article, ArticleQuerySet, Author, Source, Tag
 from .search import PAGE_SIZE, PAGE_SIZES, SORTS, SearchRequest
 from .search.query import MAX_QUERY_CHARS
 
 UNDATED = "undated"
 # What the parameters name, in the interface's language.
-KINDS = {"source": gettext_noop("source"), "tag": gettext_noop("tag")}
+KINDS = {
+    "source": gettext_noop("source"),
+    "tag": gettext_noop("tag"),
+    "author": gettext_noop("author"),
+}
 # Facets whose values a reader may list in full within the search (`more=tag`).
-MORE_FACETS = ("source", "tag", "language")
+MORE_FACETS = ("source", "tag", "author", "language")
 
 
 class SlugOrNameField(forms.Field):
@@ -34,7 +38,7 @@ class SlugOrNameField(forms.Field):
 
     widget = forms.MultipleHiddenInput
 
-    def __init__(self, model: type[Source] | type[Tag], **kwargs: Any) -> None:
+    def __init__(self, model: type[Source] | type[Tag] | type[Author], **kwargs: Any) -> None:
         self.model = model
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
@@ -56,7 +60,7 @@ class SlugOrNameField(forms.Field):
                 or self.model.objects.annotate(lname=Lower("name"))
                 .filter(lname=name.lower())
                 .first()
-                or self.model.objects.filter(redirects__old_slug=name).first()
+                or self._redirected(name)
             )
             if row is None:
                 raise forms.ValidationError(
@@ -65,6 +69,13 @@ class SlugOrNameField(forms.Field):
                 )
             rows.append(row)
         return rows
+
+    def _redirected(self, old_slug: str) -> Any:
+        """The source or tag an old slug redirects to (authors have no redirects)."""
+        if self.model is Author:
+            return None
+        model: Any = self.model
+        return model.objects.filter(redirects__old_slug=old_slug).first()
 
 
 class SlugOrNameFilter(django_filters.Filter):
@@ -107,11 +118,12 @@ def _language_choices() -> list[tuple[str, str]]:
 
 
 class ArticleFilter(django_filters.FilterSet):
-    """Validates q, source, tag, language, from, to, sort, page, page_size and more."""
+    """Validates q, source, tag, author, language, from, to, sort, page, page_size and more."""
 
     q = django_filters.CharFilter(method="keep", max_length=MAX_QUERY_CHARS, label="Search")
     source = SlugOrNameFilter(model=Source, method="keep", label="Source")
     tag = SlugOrNameFilter(model=Tag, method="keep", label="Tag")
+    author = SlugOrNameFilter(model=Author, method="keep", label="Author")
     language = django_filters.ChoiceFilter(
         choices=_language_choices, method="keep", label="Language", empty_label="Any language"
     )
@@ -148,6 +160,7 @@ class ArticleFilter(django_filters.FilterSet):
             "q": data.get("q") or "",
             "sources": tuple(s.pk for s in data.get("source") or []),
             "tags": tuple(t.pk for t in data.get("tag") or []),
+            "authors": tuple(a.pk for a in data.get("author") or []),
             "language": "" if language == "unknown" else language,
             "date_from": start if isinstance(start, date) else None,
             "date_to": end if isinstance(end, date) else None,
@@ -161,13 +174,14 @@ class ArticleFilter(django_filters.FilterSet):
         return SearchRequest(**fields)
 
     def params(self) -> dict[str, list[str]]:
-        """The current search as normalised parameters (slugs for sources and tags)."""
+        """The current search as normalised parameters (slugs for sources, tags, authors)."""
         data = self.form.cleaned_data
         params: dict[str, list[str]] = {}
         if data.get("q"):
             params["q"] = [data["q"]]
         params["source"] = [s.slug for s in data.get("source") or []]
         params["tag"] = [t.slug for t in data.get("tag") or []]
+        params["author"] = [a.slug for a in data.get("author") or []]
         for key in ("language", "sort"):
             if data.get(key):
                 params[key] = [data[key]]

@@ -6,7 +6,8 @@ statements. Articles go in with `INSERT ... ON CONFLICT DO NOTHING RETURNING`, s
 duplicate (same URL or same fingerprint, both unique in the table) is skipped by the
 database itself: atomically, and correctly even when two imports overlap. A crash or
 Ctrl-C therefore leaves whole batches only, and rerunning the import completes it.
-Sources and tags are matched case-insensitively and created race-safely the same way.
+Sources, tags and authors are matched case-insensitively and created race-safely the same
+way; authors are linked in byline order.
 
 Plain functions and one small class, so the command, the admin and tests can all use it.
 """
@@ -33,7 +34,17 @@ from django.utils.text import slugify
 from .ingest import iter_records
 from .ingest.fingerprint import fingerprint
 from .ingest.records import ERROR, SKIPPED, WARNING, ParsedArticle, ParseOptions, RecordError
-from .models import Article, ImportRun, Source, SourceAlias, Tag, base_slug, unique_slug
+from .models import (
+    Article,
+    ArticleAuthor,
+    Author,
+    ImportRun,
+    Source,
+    SourceAlias,
+    Tag,
+    base_slug,
+    unique_slug,
+)
 from .sanitize import strip_controls
 from .search.indexer import IndexSession
 
@@ -43,8 +54,9 @@ MAX_RECORDED_ERRORS = 1000
 MAX_URL_LENGTH = 2000  # Article.url is varchar(2000)
 MAX_SOURCE_NAME = 200
 MAX_TAG_NAME = 100
+MAX_AUTHOR_NAME = 120
 MAX_TITLE_SLUG = 120
-MAX_SLUG = 100  # of a source or tag the importer creates
+MAX_SLUG = 100  # of a source, tag or author the importer creates
 # Writer threads, each with its own connection, store batches while this process parses
 # the next one.
 DEFAULT_WORKERS = 2
@@ -58,6 +70,9 @@ DEADLOCK_RETRIES = 5
 # ones later: committing every second cost 26 % more of the importing process's CPU than
 # committing at the end, every 5 seconds about 10 % (10,000 bench articles).
 INDEX_INTERVAL = 5.0
+
+# The models whose rows the importer finds or creates by name.
+_Named = type[Source] | type[Tag] | type[Author]
 
 ErrorCallback = Callable[[RecordError, bool], None]  # (record, is it a warning or skip)
 ProgressCallback = Callable[["ImportStats"], None]
@@ -188,6 +203,8 @@ class _Row:
     language: str
     fingerprint: str
     tags: tuple[str, ...]
+    authors: tuple[str, ...]
+    captured_at: datetime | None
     origin: str
     line: int | None
 
@@ -228,6 +245,7 @@ class Importer:
         # Committed ids, keyed by the name exactly as dumps spell it.
         self._source_ids: dict[str, int] = {}
         self._tag_ids: dict[str, int] = {}
+        self._author_ids: dict[str, int] = {}
         # A dry run writes nothing, so it remembers what it would have stored.
         self._seen_fingerprints: set[str] = set()
         self._seen_urls: set[str] = set()
@@ -377,9 +395,7 @@ class Importer:
                 warning=True,
             )
             url = None
-        published_at = article.published_at
-        if published_at is not None and timezone.is_naive(published_at):
-            published_at = published_at.replace(tzinfo=UTC)
+        published_at = _aware(article.published_at)
         source = self.forced_source or _clean_name(article.source, MAX_SOURCE_NAME)
         tags = _unique_names([*article.tags, *self.extra_tags])
         language = article.language.strip().lower()
@@ -393,6 +409,8 @@ class Importer:
             language=language if len(language) <= 3 else "",
             fingerprint=fingerprint(title, body),
             tags=tags,
+            authors=_unique_names(article.authors, MAX_AUTHOR_NAME),
+            captured_at=_aware(article.captured_at),
             origin=article.origin,
             line=article.line,
         )
@@ -425,10 +443,10 @@ class Importer:
                 time.sleep(0.05 * (attempt + 1))
 
     def _write_batch(self, rows: list[_Row]) -> None:
-        """Sources and tags first, committed at once; then one transaction for the articles,
-        their tag links and the run's counts.
+        """Sources, tags and authors first, committed at once; then one transaction for the
+        articles, their tag and author links and the run's counts.
 
-        A source or tag created by one writer's open transaction makes the other writer
+        A source, tag or author created by one writer's open transaction makes the other writer
         wait on it (the unique index on lower(name)); committing them at once keeps those
         waits short, where inside the article transaction they serialised the two writers
         for the whole batch. A batch that then fails leaves its new sources or tags behind,
@@ -441,6 +459,7 @@ class Importer:
             new_rows.sort(key=lambda r: r.fingerprint)
             source_ids = self._resolve_sources(cursor, {r.source for r in new_rows if r.source})
             tag_ids = self._resolve_tags(cursor, {t for r in new_rows for t in r.tags})
+            author_ids = self._resolve_authors(cursor, {a for r in new_rows for a in r.authors})
         with transaction.atomic(), connection.cursor() as cursor:
             inserted = self._insert_articles(cursor, new_rows, source_ids) if new_rows else {}
             links = [
@@ -459,6 +478,21 @@ class Importer:
                     """,  # noqa: S608 -- table names come from the models
                     [[a for a, _ in links], [t for _, t in links]],
                 )
+            bylines = [
+                (inserted[r.fingerprint], author_ids[name], position)
+                for r in new_rows
+                if r.fingerprint in inserted
+                for position, name in enumerate(r.authors)
+            ]
+            if bylines:
+                cursor.execute(
+                    f"""
+                    INSERT INTO {ArticleAuthor._meta.db_table} (article_id, author_id, position)
+                    SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::smallint[])
+                    ON CONFLICT DO NOTHING
+                    """,  # noqa: S608 -- table names come from the models
+                    [[b[0] for b in bylines], [b[1] for b in bylines], [b[2] for b in bylines]],
+                )
             created, duplicates = len(inserted), len(rows) - len(inserted)
             # Increments, in the batch's own transaction: the run's counts always match
             # the articles actually committed, whichever writer commits first.
@@ -470,6 +504,7 @@ class Importer:
             self.stats.duplicates += duplicates
             self._source_ids.update(source_ids)
             self._tag_ids.update(tag_ids)
+            self._author_ids.update(author_ids)
 
     def _new_rows(self, cursor: Any, rows: list[_Row]) -> list[_Row]:
         """The rows that are neither repeated in the batch nor already stored.
@@ -512,7 +547,8 @@ class Importer:
                 IF to_regclass('pg_temp.{_BATCH_TABLE}') IS NULL THEN
                     CREATE TEMP TABLE {_BATCH_TABLE} (
                         title text, slug text, body text, source_id bigint,
-                        published_at timestamptz, url text, language text, fingerprint text
+                        published_at timestamptz, url text, language text, fingerprint text,
+                        captured_at timestamptz
                     ) ON COMMIT DELETE ROWS;
                     ALTER TABLE {_BATCH_TABLE} ALTER COLUMN title SET STORAGE EXTERNAL,
                         ALTER COLUMN body SET STORAGE EXTERNAL;
@@ -535,15 +571,16 @@ class Importer:
                         r.url,
                         r.language,
                         r.fingerprint,
+                        r.captured_at,
                     )
                 )
         cursor.execute(
             f"""
             INSERT INTO {Article._meta.db_table}
                 (title, slug, body, source_id, published_at, url, language, fingerprint,
-                 is_hidden, import_run_id, created_at, updated_at)
+                 captured_at, is_hidden, import_run_id, created_at, updated_at)
             SELECT title, slug, body, source_id, published_at, url, language, fingerprint,
-                   false, %s, now(), now()
+                   captured_at, false, %s, now(), now()
             FROM {_BATCH_TABLE}
             ON CONFLICT DO NOTHING
             RETURNING fingerprint, id
@@ -604,11 +641,28 @@ class Importer:
         ids.update(cursor.fetchall())
         return self._create_missing(cursor, Tag, missing, ids)
 
+    def _resolve_authors(self, cursor: Any, names: set[str]) -> dict[str, int]:
+        """Ids of authors by name (any case); creates the missing ones."""
+        ids = {n: self._author_ids[n] for n in names if n in self._author_ids}
+        missing = sorted(names - ids.keys())
+        if not missing:
+            return ids
+        cursor.execute(
+            f"""
+            SELECT n, p.id FROM unnest(%s::text[]) n
+                JOIN {Author._meta.db_table} p ON lower(p.name) = lower(n)
+            """,  # noqa: S608
+            [missing],
+        )
+        ids.update(cursor.fetchall())
+        return self._create_missing(cursor, Author, missing, ids)
+
     @classmethod
     def _create_missing(
-        cls, cursor: Any, model: type[Source] | type[Tag], names: list[str], ids: dict[str, int]
+        cls, cursor: Any, model: _Named, names: list[str], ids: dict[str, int]
     ) -> dict[str, int]:
-        """Create the named sources or tags not in `ids`; returns `ids` with all of them.
+        """Create the named sources, tags or authors not in `ids`; returns `ids` with all of
+        them.
 
         A new archive meets hundreds of sources and thousands of tags in its first batches:
         they go in with one INSERT. A name whose slug is taken (or shared in the batch), or
@@ -657,8 +711,8 @@ class Importer:
         return ids
 
     @staticmethod
-    def _create(cursor: Any, model: type[Source] | type[Tag], name: str) -> int:
-        """Insert a source or tag, or find the row another import just committed.
+    def _create(cursor: Any, model: _Named, name: str) -> int:
+        """Insert a source, tag or author, or find the row another import just committed.
 
         The unique index on lower(name) decides races: ON CONFLICT waits for the other
         transaction and then skips, and the SELECT sees its committed row. A clash on
@@ -800,16 +854,24 @@ def _clean_name(name: str | None, max_length: int) -> str | None:
     return cleaned or None
 
 
-def _unique_names(names: Iterable[str]) -> tuple[str, ...]:
-    """Tag names cleaned, without case-insensitive repeats, in their first spelling."""
+def _unique_names(names: Iterable[str], max_length: int = MAX_TAG_NAME) -> tuple[str, ...]:
+    """Tag or author names cleaned, without case-insensitive repeats, in their first
+    spelling and order."""
     seen: set[str] = set()
     unique = []
     for raw in names:
-        name = _clean_name(raw, MAX_TAG_NAME)
+        name = _clean_name(raw, max_length)
         if name and name.casefold() not in seen:
             seen.add(name.casefold())
             unique.append(name)
     return tuple(unique)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """`moment` with a time zone (UTC when it has none)."""
+    if moment is not None and timezone.is_naive(moment):
+        return moment.replace(tzinfo=UTC)
+    return moment
 
 
 def _source_domain(name: str) -> str:
@@ -831,28 +893,45 @@ def _looks_like_domain(name: str) -> bool:
 def export_articles(out: TextIO) -> int:
     """Write every article to `out` as JSON Lines, the shape `ingest` reads back; returns the count.
 
-    Streamed with a server-side cursor, tags gathered by a subquery: the archive is never
-    held in memory, however large.
+    Streamed with a server-side cursor, tags and authors gathered by subqueries: the archive
+    is never held in memory, however large.
     """
     tag_names = ArraySubquery(
         Tag.objects.filter(articles=OuterRef("pk")).order_by(Lower("name")).values("name")
     )
+    author_names = ArraySubquery(
+        ArticleAuthor.objects.filter(article=OuterRef("pk"))
+        .order_by("position")
+        .values("author__name")
+    )
     rows = (
         Article.objects.order_by("id")
-        .annotate(tag_names=tag_names)
+        .annotate(tag_names=tag_names, author_names=author_names)
         .values_list(
-            "id", "title", "source__name", "published_at", "language", "tag_names", "url", "body"
+            "id",
+            "title",
+            "source__name",
+            "published_at",
+            "captured_at",
+            "language",
+            "tag_names",
+            "author_names",
+            "url",
+            "body",
         )
     )
     count = 0
-    for pk, title, source, published_at, language, tags, url, body in rows.iterator(2000):
+    for row in rows.iterator(2000):
+        pk, title, source, published_at, captured_at, language, tags, authors, url, body = row
         record = {
             "id": pk,
             "title": title,
             "source": source,
             "published_at": _iso_utc(published_at),
+            "captured_at": _iso_utc(captured_at),
             "language": language,
             "tags": tags,
+            "authors": authors,
             "url": url,
             "body": body,
         }

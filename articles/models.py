@@ -160,6 +160,31 @@ class TagRedirect(models.Model):
         return f"{self.old_slug} → {self.tag.slug}"
 
 
+class Author(models.Model):
+    """A person named in articles' bylines."""
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120, unique=True, allow_unicode=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            # Dumps spell a byline in any case; one row per person whatever the case.
+            models.UniqueConstraint(Lower("name"), name="author_name_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.slug:
+            self.slug = unique_slug(Author, self.name, max_length=120)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return remembered_reverse("articles:author_detail", self.slug)
+
+
 class ImportRun(models.Model):
     """One run of `manage.py ingest`: what it read, and what came of it."""
 
@@ -238,6 +263,20 @@ class ArticleQuerySet(models.QuerySet["Article"]):
         )
         return self.annotate(tag_rows=rows)
 
+    def with_author_rows(self) -> ArticleQuerySet:
+        """Each article's authors as `author_rows`: a JSON list of [id, name, slug] in byline
+        order, in the same statement (as `with_tag_rows`)."""
+        article, author = Article._meta.db_table, Author._meta.db_table
+        links = ArticleAuthor._meta.db_table
+        rows = RawSQL(  # noqa: S611 -- constant SQL, no parameters
+            "(SELECT coalesce(json_agg(json_build_array(p.id, p.name, p.slug) "  # noqa: S608
+            f'ORDER BY l.position, p.name), \'[]\')::text FROM "{author}" p JOIN "{links}" l '
+            f'ON l.author_id = p.id WHERE l.article_id = "{article}"."id")',
+            (),
+            output_field=models.TextField(),
+        )
+        return self.annotate(author_rows=rows)
+
 
 class Article(models.Model):
     title = models.TextField()
@@ -258,6 +297,12 @@ class Article(models.Model):
     url = models.URLField(max_length=2000, null=True, blank=True)
     language = models.CharField(max_length=3, blank=True, help_text="ISO 639-1 code")
     tags = models.ManyToManyField(Tag, blank=True, related_name="articles")
+    # In byline order (ArticleAuthor.position).
+    authors = models.ManyToManyField(
+        Author, blank=True, related_name="articles", through="ArticleAuthor"
+    )
+    # When a crawler fetched the page: not a publication date, and never shown as one.
+    captured_at = models.DateTimeField(null=True, blank=True)
     # sha256 of the normalised title and body: the de-duplication key.
     fingerprint = models.CharField(max_length=64, editable=False)
     is_hidden = models.BooleanField(default=False)
@@ -267,9 +312,11 @@ class Article(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    # Not a field: the tags by name, set on the articles a listing shows by
-    # search.fetch_articles (one query for a whole page) and by the article API.
+    # Not fields: the tags by name and the authors in byline order, set on the articles a
+    # listing shows by search.fetch_articles (one query for a whole page) and by the
+    # article API.
     tag_list: list[Tag]
+    author_list: list[Author]
 
     history = HistoricalRecords(
         m2m_fields=[tags],
@@ -320,3 +367,37 @@ class Article(models.Model):
         """The stored URL when it may be shown as a link (http or https), else None: a dump's
         `javascript:` URL is kept in the record but never rendered anywhere."""
         return http_url(self.url)
+
+    @property
+    def dated_at(self) -> datetime | None:
+        """The article's date: its publication date, else when it was captured."""
+        return self.published_at or self.captured_at
+
+    def byline(self) -> list[Author]:
+        """The authors in byline order (from `author_list` when a listing set it)."""
+        found = getattr(self, "author_list", None)
+        if found is not None:
+            return found
+        return list(self.authors.order_by("articleauthor__position"))
+
+
+class ArticleAuthor(models.Model):
+    """An author of an article, at `position` in its byline (0 first)."""
+
+    # Both indexed by the two constraints below, whose leading columns they are.
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, db_index=False)
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, db_index=False)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "author"], name="article_author_unique"),
+        ]
+        indexes = [
+            # An author's page and filter: their articles.
+            models.Index(fields=["author", "article"], name="article_author_by_author"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author} ({self.position + 1})"

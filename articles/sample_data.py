@@ -2,7 +2,7 @@
 
 A newcomer's `make run` shows them; an archive that already holds articles never gets them,
 and `manage.py samples --remove` (or the admin's action on their import run) deletes them
-with the sources and tags only they used.
+with the sources, tags and authors only they used.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.db import transaction
 
 from .importer import DEFAULT_WORKERS, import_paths, parse_options_as_dict, start_run
 from .ingest.records import ParseOptions
-from .models import Article, ImportRun, Source, Tag
+from .models import Article, Author, ImportRun, Source, Tag
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
 # The seed's "2 hours ago" counts back from the moment its dump was taken, not from the
@@ -53,17 +53,19 @@ def sample_runs() -> Any:
 
 
 def remove_run_articles(runs: Any) -> int:
-    """Delete the articles of `runs` and the sources and tags no other article uses;
-    returns how many articles went."""
+    """Delete the articles of `runs` and the sources, tags and authors no other article
+    uses; returns how many articles went."""
     with transaction.atomic():
         articles = Article.objects.filter(import_run__in=runs)
         source_ids = set(articles.exclude(source=None).values_list("source_id", flat=True))
         tag_ids = set(articles.values_list("tags", flat=True)) - {None}
+        author_ids = set(articles.values_list("authors", flat=True)) - {None}
         removed = articles.count()
         # Their history rows (django-simple-history) stay, as for any deleted article.
         articles.delete()
         Source.objects.filter(pk__in=source_ids, articles=None).delete()
         Tag.objects.filter(pk__in=tag_ids, articles=None).delete()
+        Author.objects.filter(pk__in=author_ids, articles=None).delete()
     _catch_up_index()
     return removed
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("sources/<str:slug>/", views.source_detail, name="source_detail"),
     path("tags/", views.tag_list, name="tag_list"),
     path("tags/<str:slug>/", views.tag_detail, name="tag_detail"),
+    path("authors/<str:slug>/", views.author_detail, name="author_detail"),
     path("archive/", views.archive_index, name="archive_index"),
     path("archive/undated/", views.archive_undated, name="archive_undated"),
     path("archive/<int:year>/", views.archive_year, name="archive_year"),
@@ -30,6 +31,7 @@ urlpatterns = [
     path("feeds/latest/", feeds.LatestFeed(), name="latest_feed"),
     path("feeds/sources/<str:slug>/", feeds.source_feed, name="source_feed"),
     path("feeds/tags/<str:slug>/", feeds.tag_feed, name="tag_feed"),
+    path("feeds/authors/<str:slug>/", feeds.AuthorFeed(), name="author_feed"),
     path("opensearch.xml", discovery.opensearch, name="opensearch"),
     path("robots.txt", discovery.robots_txt, name="robots_txt"),
     path(

@@ -32,7 +32,7 @@ from .citations import apa, bibtex, chicago, citable, json_ld, meta_tags, mla, r
 from .counts import source_counts, tag_counts
 from .filters import MORE_FACETS, UNDATED, ArticleFilter
 from .languages import RTL_LANGUAGES, language_name
-from .models import Article, Source, SourceRedirect, Tag, TagRedirect, article_path
+from .models import Article, Author, Source, SourceRedirect, Tag, TagRedirect, article_path
 from .sanitize import csv_cell
 from .search import (
     MAX_RESULTS,
@@ -52,10 +52,11 @@ from .search.searcher import count_by, totals
 from .throttle import export_guard, export_row_limit, rate_limited
 
 # Parameters that define a search (everything but the page).
-SEARCH_PARAMS = ("q", "source", "tag", "language", "from", "to", "sort", "page_size")
+SEARCH_PARAMS = ("q", "source", "tag", "author", "language", "from", "to", "sort", "page_size")
 FACET_NAMES = (
     ("source", gettext_lazy("Source")),
     ("tag", gettext_lazy("Tag")),
+    ("author", gettext_lazy("Author")),
     ("year", gettext_lazy("Year")),
     ("language", gettext_lazy("Language")),
 )
@@ -124,7 +125,7 @@ def _querystring(params: dict[str, list[str]], **changes: list[str] | None) -> s
 def facet_links(params: dict[str, list[str]], results: SearchResults) -> dict[str, list[dict]]:
     """Each facet value with its count, whether it is selected, and the link toggling it."""
     links: dict[str, list[dict]] = {}
-    for name in ("source", "tag", "language"):
+    for name in ("source", "tag", "author", "language"):
         current = params.get(name, [])
         items = []
         for fv in results.facets.get(name, []):
@@ -214,7 +215,7 @@ def active_filters(filterset: ArticleFilter, params: dict[str, list[str]]) -> li
     """The filters in force, each with the link that removes it (the chips above results)."""
     data = filterset.form.cleaned_data
     chips: list[dict[str, Any]] = []
-    for name, kind in (("source", _("Source")), ("tag", _("Tag"))):
+    for name, kind in (("source", _("Source")), ("tag", _("Tag")), ("author", _("Author"))):
         for row in data.get(name) or []:
             rest = [slug for slug in params.get(name, []) if slug != row.slug]
             chips.append(
@@ -369,7 +370,19 @@ def search_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         # A byte-order mark first: without it Excel reads UTF-8 as the local code page and
         # turns Arabic (and every accent) into mojibake.
         yield "\ufeff" + writer.writerow(
-            ["id", "title", "source", "published_at", "language", "tags", "url", "page_url"]
+            [
+                "id",
+                "title",
+                "source",
+                "published_at",
+                "language",
+                "tags",
+                "url",
+                "page_url",
+                # Added after the others, so columns read by position keep their place.
+                "authors",
+                "captured_at",
+            ]
         )
         for start in range(0, len(found.ids), EXPORT_CHUNK):
             for article in fetch_articles(found.ids[start : start + EXPORT_CHUNK], snippets=False):
@@ -383,6 +396,8 @@ def search_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
                         csv_cell("; ".join(tag.name for tag in article.tag_list)),
                         csv_cell(article.url or ""),
                         base_url + article_path(article.pk, article.slug),
+                        csv_cell("; ".join(author.name for author in article.author_list)),
+                        article.captured_at.isoformat() if article.captured_at else "",
                     ]
                 )
 
@@ -398,7 +413,7 @@ def export_filename(params: dict[str, list[str]]) -> str:
     (words, sources, tags, language and dates, at most 80 characters)."""
     parts = [
         slugify(value, allow_unicode=True)
-        for key in ("q", "source", "tag", "language", "from", "to")
+        for key in ("q", "source", "tag", "author", "language", "from", "to")
         for value in params.get(key, [])
     ]
     name = "-".join(part for part in parts if part)[:80].strip("-") or "search"
@@ -427,6 +442,7 @@ def article_detail(request: HttpRequest, id: int, slug: str) -> HttpResponse:
         return HttpResponsePermanentRedirect(url)
 
     tags = list(article.tags.only("name", "slug"))
+    authors = article.byline()
     q = request.GET.get("q", "").strip()
     marked = marked_article(article, q) if q else None
     title: Any
@@ -436,7 +452,13 @@ def article_detail(request: HttpRequest, id: int, slug: str) -> HttpResponse:
     else:
         title, body = article.title, [escape(p) for p in paragraphs(article.body)]
     page_url = request.build_absolute_uri(article.get_absolute_url())
-    cite = citable(article, page_url, timezone.localdate(), tuple(t.name for t in tags))
+    cite = citable(
+        article,
+        page_url,
+        timezone.localdate(),
+        tuple(t.name for t in tags),
+        tuple(a.name for a in authors),
+    )
     return render(
         request,
         "articles/article_detail.html",
@@ -444,6 +466,7 @@ def article_detail(request: HttpRequest, id: int, slug: str) -> HttpResponse:
             "article": article,
             "title": title,
             "tags": tags,
+            "authors": authors,
             "canonical_url": page_url,
             "citations": [("APA", apa(cite)), ("MLA", mla(cite)), ("Chicago", chicago(cite))],
             "citation_meta": meta_tags(cite),
@@ -464,8 +487,9 @@ def article_citation(request: HttpRequest, id: int, kind: str) -> HttpResponse:
         raise Http404("Citations come as cite.bib or cite.ris.")
     article = get_object_or_404(Article.objects.visible().select_related("source"), pk=id)
     tags = tuple(article.tags.order_by("name").values_list("name", flat=True))
+    authors = tuple(a.name for a in article.byline())
     page_url = request.build_absolute_uri(article.get_absolute_url())
-    cite = citable(article, page_url, timezone.localdate(), tags)
+    cite = citable(article, page_url, timezone.localdate(), tags, authors)
     if kind == "bib":
         response = HttpResponse(bibtex(cite), content_type="application/x-bibtex; charset=utf-8")
     else:
@@ -555,6 +579,12 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
         return HttpResponsePermanentRedirect(reverse("articles:tag_detail", args=[tag]))
     results = _listing(request, tags=(tag.pk,))
     return render(request, "articles/tag_detail.html", {"tag": tag, "results": results})
+
+
+def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    author = get_object_or_404(Author, slug=slug)
+    results = _listing(request, authors=(author.pk,))
+    return render(request, "articles/author_detail.html", {"author": author, "results": results})
 
 
 def resolve_source_slug(slug: str) -> Source | str:

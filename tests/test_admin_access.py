@@ -72,6 +72,8 @@ def test_the_editors_group_exists_with_curation_permissions_only():
     perms = set(editors.permissions.values_list("content_type__app_label", "codename"))
     assert ("articles", "change_article") in perms
     assert ("articles", "view_importrun") in perms
+    assert ("articles", "change_author") in perms and ("articles", "add_articleauthor") in perms
+    assert ("articles", "delete_author") not in perms
     assert ("articles", "change_importrun") not in perms
     assert ("articles", "delete_article") not in perms
     assert {label for label, _ in perms} == {"articles"}
@@ -80,7 +82,7 @@ def test_the_editors_group_exists_with_curation_permissions_only():
 def test_editors_can_curate_but_get_403_on_users_groups_and_permissions(client):
     client.force_login(make_staff("editor"))
     article = make_article("A")
-    for name in ("article", "tag", "source", "importrun"):
+    for name in ("article", "tag", "source", "author", "importrun"):
         url = reverse(f"admin:articles_{name}_changelist")
         assert client.get(url).status_code == 200, url
     assert (

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from articles.models import ArticleAuthor, Author
 from articles.search import indexer
 from tests.factories import make_article, make_source, make_superuser, make_tag
 
@@ -49,9 +50,24 @@ def corpus():
         published_at=datetime(2023, 5, 1, tzinfo=UTC),
     )
     make_article("A timeless note about floods", "No date on this one.")
+    captured = make_article("A flood page a crawler found", "Fetched, never dated.")
+    captured.captured_at = datetime(2019, 7, 31, tzinfo=UTC)
+    captured.save()
+    jane, john = Author.objects.create(name="Jane Smith"), Author.objects.create(name="John Doe")
+    for n, article in enumerate(articles):
+        byline = [jane, john] if n % 2 else [jane]
+        for position, author in enumerate(byline):
+            ArticleAuthor.objects.create(article=article, author=author, position=position)
     make_superuser("boss", PASSWORD)
     indexer.catch_up(rebuild=True)
-    return {"article": articles[1], "arabic": arabic, "source": herald, "tag": climate}
+    return {
+        "article": articles[1],
+        "arabic": arabic,
+        "source": herald,
+        "tag": climate,
+        "author": jane,
+        "captured": captured,
+    }
 
 
 def public_pages(corpus) -> dict[str, str]:
@@ -65,6 +81,8 @@ def public_pages(corpus) -> dict[str, str]:
         "article-ar": corpus["arabic"].get_absolute_url(),
         "source": corpus["source"].get_absolute_url(),
         "tag": corpus["tag"].get_absolute_url(),
+        "author": corpus["author"].get_absolute_url(),
+        "article-captured": corpus["captured"].get_absolute_url(),
         "archive-year": "/archive/2016/",
         "archive-month": "/archive/2016/2/",
         "archive-day": "/archive/2016/2/2/",

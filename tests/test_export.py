@@ -33,6 +33,8 @@ def snapshot() -> set[tuple]:
             a.published_at,
             a.language,
             tuple(sorted(a.tags.values_list("name", flat=True))),
+            tuple(author.name for author in a.byline()),
+            a.captured_at,
             a.url,
         )
         for a in Article.objects.select_related("source")
@@ -43,8 +45,8 @@ def empty_the_archive() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "TRUNCATE articles_article, articles_article_tags, articles_source, articles_tag, "
-            "articles_importrun, articles_historicalarticle, articles_historicalarticle_tags "
-            "RESTART IDENTITY CASCADE"
+            "articles_author, articles_importrun, articles_historicalarticle, "
+            "articles_historicalarticle_tags RESTART IDENTITY CASCADE"
         )
 
 
@@ -68,8 +70,10 @@ def test_each_article_is_one_json_object_with_the_documented_keys():
             "title": "Tram extension approved",
             "source": "Daily Courier",
             "published_at": "2024-02-21T12:00:00Z",
+            "captured_at": None,
             "language": "en",
             "tags": ["infrastructure", "Transport"],
+            "authors": [],
             "url": "https://dailycourier.example/tram",
             "body": "The line will have four stops.\n\nWork starts next year.",
         },
@@ -78,8 +82,10 @@ def test_each_article_is_one_json_object_with_the_documented_keys():
             "title": "مقال بلا تاريخ",
             "source": None,
             "published_at": None,
+            "captured_at": None,
             "language": "ar",
             "tags": [],
+            "authors": [],
             "url": None,
             "body": "نص المقال.",
         },

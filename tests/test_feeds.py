@@ -104,6 +104,8 @@ def test_csv_export_streams_every_match(client, corpus):
         "tags",
         "url",
         "page_url",
+        "authors",
+        "captured_at",
     ]
     assert [r[1] for r in rows[1:]] == ["New comet", "Old <b>comet</b>"]
     assert rows[1][2] == "Herald"

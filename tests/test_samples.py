@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from articles.ingest import ParseOptions, RecordError, iter_records
-from articles.models import Article, ImportRun, Source, Tag
+from articles.models import Article, ArticleAuthor, Author, ImportRun, Source, Tag
 from tests.conftest import ROOT, SAMPLES, SEED, SHARED_SEED
 from tests.factories import make_article, make_source, make_tag
 
@@ -92,6 +92,10 @@ def test_samples_remove_takes_out_the_samples_and_what_only_they_used(client):
     )
     make_tag("unused")
     make_source("Unused source")
+    # ...and so does a sample author the curator's article names.
+    assert Author.objects.count() > 1
+    shared = Author.objects.order_by("name").first()
+    ArticleAuthor.objects.create(article=kept, author=shared, position=0)
     out = io.StringIO()
     call_command("samples", "--remove", stdout=out)
     assert re.fullmatch(r"Removed \d+ sample articles\.\n", out.getvalue())
@@ -101,6 +105,7 @@ def test_samples_remove_takes_out_the_samples_and_what_only_they_used(client):
         "Unused source",
     }
     assert set(Tag.objects.values_list("name", flat=True)) == {"ours", "unused"}
+    assert list(Author.objects.all()) == [shared]
     # Gone from the public pages and the search index too.
     html = client.get("/search/?q=harbour").content.decode()
     assert "No articles match" in html

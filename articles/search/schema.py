@@ -17,10 +17,12 @@ PostgreSQL by id. Text is indexed, never stored. Per article:
 - `title_<analyzer>`: the title in its language's analyzer, with positions, for `title:`;
 - `source`, `tag`, `author`: ids (0: no source), for filters and facets;
 - `language`: its ISO 639-1 code, `und` when unknown;
-- `month` (YYYYMM) and `day` (YYYYMMDD) of publication, 0 when undated: date filters,
-  the year and month facets and the timeline;
-- `newest`, `oldest`: sort keys, the publication time then the id, with undated articles
-  last in both orders;
+- `month` (YYYYMM) and `day` (YYYYMMDD) of the article's date, 0 when undated: date
+  filters, the year and month facets and the timeline. The date is the publication date,
+  else the date a crawler captured the page (pages then say which it is); undated means
+  neither;
+- `newest`, `oldest`: sort keys, that date's time then the id, with undated articles last
+  in both orders;
 - `state`: 0 visible, 1 hidden by a curator (found only by the admin's search).
 
 One more document, `state` 2, records how far the change log has been applied
@@ -39,7 +41,7 @@ from tantivy import Document, Schema, SchemaBuilder
 from .analysis import ANALYZERS, PLAIN, analyzer_for
 
 # Bumped whenever the fields or analyzers change: an index of another version is rebuilt.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 VISIBLE, HIDDEN, META = 0, 1, 2
 UNKNOWN_LANGUAGE = "und"
@@ -105,6 +107,12 @@ class ArticleRow:
     is_hidden: bool
     tag_ids: tuple[int, ...] = ()
     author_ids: tuple[int, ...] = ()
+    captured_at: datetime | None = None
+
+    @property
+    def dated_at(self) -> datetime | None:
+        """The date the index files the article under: published, else captured."""
+        return self.published_at or self.captured_at
 
 
 def document(row: ArticleRow) -> Document:
@@ -125,10 +133,10 @@ def document(row: ArticleRow) -> Document:
     _add_all(doc, "tag", row.tag_ids)
     _add_all(doc, "author", row.author_ids)
     doc.add_text("language", row.language or UNKNOWN_LANGUAGE)
-    day = utc_day(row.published_at)
+    day = utc_day(row.dated_at)
     doc.add_unsigned("month", day // 100)
     doc.add_unsigned("day", day)
-    newest, oldest = sort_keys(row.id, row.published_at)
+    newest, oldest = sort_keys(row.id, row.dated_at)
     doc.add_unsigned("newest", newest)
     doc.add_unsigned("oldest", oldest)
     return doc

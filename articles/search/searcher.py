@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 import json
+import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -69,7 +70,7 @@ class SearchRequest:
     offset: int | None = None  # an explicit window instead of a page (previous/next)
     facets: bool = True
     facet_limit: int = FACET_LIMIT
-    more_facet: str = ""  # one facet (source, tag, language) listed up to FACET_MAX values
+    more_facet: str = ""  # one facet (source, tag, author, language) listed up to FACET_MAX
     snippets: bool = True
     include_hidden: bool = False  # curators see hidden articles too
     exclude_ids: tuple[int, ...] = ()
@@ -301,18 +302,26 @@ def analyzers_in(s: Searcher) -> frozenset[str]:
 
 def resolve_filter(node: Filter) -> list[int] | list[str]:
     """The ids (or language codes) a `source:`, `tag:`, `author:` or `language:` names."""
-    from articles.models import Source, Tag
+    from articles.models import Author, Source, Tag
 
     value = node.value.strip()
     if not value:
         return []
     if node.field == "language":
         return _language_codes(value, node.prefix)
-    model: Any = {"source": Source, "tag": Tag}.get(node.field)
+    model: Any = {"source": Source, "tag": Tag, "author": Author}.get(node.field)
     if model is None:
         return []
     lowered = value.lower()
-    if node.prefix:
+    if node.field == "author":
+        # A whole name, a slug, or one word of a name: author:smith finds Jane Smith, and
+        # author:smi* finds her too.
+        match = Q(slug__istartswith=value) if node.prefix else Q(slug=value)
+        match |= Q(lname__startswith=lowered) if node.prefix else Q(lname=lowered)
+        if " " not in lowered:
+            end = "" if node.prefix else r"($|[\s.'-])"
+            match |= Q(lname__regex=r"(^|[\s.'-])" + re.escape(lowered) + end)
+    elif node.prefix:
         match = Q(slug__istartswith=value) | Q(lname__startswith=lowered)
     else:
         match = Q(slug=value) | Q(lname=lowered) | Q(redirects__old_slug=value)
@@ -345,7 +354,7 @@ def _add_facets(
 ) -> None:
     from articles.languages import language_name
 
-    sources, tags = _named(buckets["source"], buckets["tag"], limits)
+    sources, tags, authors = _named(buckets["source"], buckets["tag"], buckets["author"], limits)
     languages = sorted(
         (
             FacetValue(
@@ -373,12 +382,14 @@ def _add_facets(
     results.facets = {
         "source": sources[: limits["source"]],
         "tag": tags[: limits["tag"]],
+        "author": authors[: limits["author"]],
         "year": year_values,
         "language": languages[: limits["language"]],
     }
     results.facets_more = {
         "source": len(sources) > limits["source"],
         "tag": len(tags) > limits["tag"],
+        "author": len(authors) > limits["author"],
         "year": False,
         "language": len(languages) > limits["language"],
     }
@@ -390,19 +401,20 @@ def _facet_limits(request: SearchRequest) -> dict[str, int]:
     limit = max(1, min(request.facet_limit, FACET_MAX))
     return {
         name: FACET_MAX if name == request.more_facet else limit
-        for name in ("source", "tag", "language")
+        for name in ("source", "tag", "author", "language")
     }
 
 
 def _facet_size(request: SearchRequest) -> int:
-    """How many sources and tags the facets' pass keeps (one more than shown, to know)."""
+    """How many sources, tags and authors the facets' pass keeps (one more than shown, to
+    know)."""
     limits = _facet_limits(request)
-    return max(limits["source"], limits["tag"]) + 1
+    return max(limits["source"], limits["tag"], limits["author"]) + 1
 
 
 def _aggregate(s: Searcher, compiled: Compiled, size: int) -> dict[str, list[tuple[Any, int]]]:
-    """Facet buckets over every match: sources and tags (the `size` largest), every
-    language and month."""
+    """Facet buckets over every match: sources, tags and authors (the `size` largest),
+    every language and month."""
     size = max(1, min(size, FACET_MAX + 1))
 
     def terms(name: str, n: int) -> dict[str, Any]:
@@ -413,13 +425,14 @@ def _aggregate(s: Searcher, compiled: Compiled, size: int) -> dict[str, list[tup
         {
             "source": terms("source", size + 1),  # one more: 0 (no source) may be among them
             "tag": terms("tag", size),
+            "author": terms("author", size),
             "language": terms("language", 1000),
             "month": terms("month", _SEGMENT_BUCKETS),
         },
     )
     return {
         name: [(b["key"], int(b["doc_count"])) for b in found[name]["buckets"]]
-        for name in ("source", "tag", "language", "month")
+        for name in ("source", "tag", "author", "language", "month")
     }
 
 
@@ -432,6 +445,7 @@ def _buckets_of(counted: Totals, size: int) -> dict[str, list[tuple[Any, int]]]:
     return {
         "source": largest(counted.sources, size + 1),
         "tag": largest(counted.tags, size),
+        "author": largest(counted.authors, size),
         "language": [(code or UNKNOWN_LANGUAGE, n) for code, n in largest(counted.languages)],
         "month": largest(counted.months),
     }
@@ -440,31 +454,38 @@ def _buckets_of(counted: Totals, size: int) -> dict[str, list[tuple[Any, int]]]:
 def _named(
     source_buckets: list[tuple[Any, int]],
     tag_buckets: list[tuple[Any, int]],
+    author_buckets: list[tuple[Any, int]],
     limits: dict[str, int],
-) -> tuple[list[FacetValue], list[FacetValue]]:
-    """Facet values for source and tag ids, named from PostgreSQL in one query, largest
-    first (one more than `limit` each, to know whether there are more)."""
+) -> tuple[list[FacetValue], list[FacetValue], list[FacetValue]]:
+    """Facet values for source, tag and author ids, named from PostgreSQL in one query,
+    largest first (one more than `limit` each, to know whether there are more)."""
     from django.db import connection
 
-    from articles.models import Source, Tag
+    from articles.models import Author, Source, Tag
 
     counts = (
         {int(key): n for key, n in source_buckets if int(key) != 0},
         {int(key): n for key, n in tag_buckets},
+        {int(key): n for key, n in author_buckets},
     )
     sql = (
         f'SELECT 0, id, name, slug FROM "{Source._meta.db_table}" WHERE id = ANY(%s) '  # noqa: S608
-        f'UNION ALL SELECT 1, id, name, slug FROM "{Tag._meta.db_table}" WHERE id = ANY(%s)'
+        f'UNION ALL SELECT 1, id, name, slug FROM "{Tag._meta.db_table}" WHERE id = ANY(%s) '
+        f'UNION ALL SELECT 2, id, name, slug FROM "{Author._meta.db_table}" WHERE id = ANY(%s)'
     )
-    values: tuple[list[FacetValue], list[FacetValue]] = ([], [])
-    if counts[0] or counts[1]:
+    values: tuple[list[FacetValue], list[FacetValue], list[FacetValue]] = ([], [], [])
+    if any(counts):
         with connection.cursor() as cursor:
-            cursor.execute(sql, [list(counts[0]), list(counts[1])])
+            cursor.execute(sql, [list(c) for c in counts])
             for kind, pk, name, slug in cursor.fetchall():
                 values[kind].append(FacetValue(slug, name, counts[kind][pk]))
     for found in values:
         found.sort(key=lambda f: (-f.count, f.label.lower()))
-    return values[0][: limits["source"] + 1], values[1][: limits["tag"] + 1]
+    return (
+        values[0][: limits["source"] + 1],
+        values[1][: limits["tag"] + 1],
+        values[2][: limits["author"] + 1],
+    )
 
 
 def build_timeline(
@@ -514,13 +535,14 @@ def fetch_articles(
     include_hidden: bool = False,
 ) -> list[Any]:
     """The articles of `ids` in that order (visible ones, unless `include_hidden`), each with
-    its tags by name as `tag_list` and, with `snippets`, a marked snippet."""
-    from articles.models import Article, Tag
+    its tags by name as `tag_list`, its authors in byline order as `author_list` and, with
+    `snippets`, a marked snippet."""
+    from articles.models import Article, Author, Tag
 
     if not ids:
         return []
     qs = Article.objects.filter(id__in=ids) if include_hidden else Article.objects.visible()
-    qs = qs.filter(id__in=ids).for_listing().with_tag_rows()
+    qs = qs.filter(id__in=ids).for_listing().with_tag_rows().with_author_rows()
     if snippets:
         qs = qs.annotate(
             snippet_source=Left("body", SNIPPET_SOURCE_CHARS, output_field=TextField())
@@ -531,6 +553,10 @@ def fetch_articles(
     for article in articles:
         tags = [Tag(id=pk, name=name, slug=slug) for pk, name, slug in json.loads(article.tag_rows)]
         article.tag_list = sorted(tags, key=attrgetter("name"))
+        article.author_list = [
+            Author(id=pk, name=name, slug=slug)
+            for pk, name, slug in json.loads(article.author_rows)
+        ]
         text = getattr(article, "snippet_source", "") or ""
         if not snippets:
             article.snippet = ""
@@ -578,10 +604,12 @@ def paragraphs(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Totals:
-    """Visible articles per source, tag, month (YYYYMM; 0: undated) and language code."""
+    """Visible articles per source, tag, author, month (YYYYMM; 0: undated) and language
+    code."""
 
     sources: dict[int, int]
     tags: dict[int, int]
+    authors: dict[int, int]
     months: dict[int, int]
     languages: dict[str, int]
 
@@ -618,7 +646,7 @@ def totals() -> Totals:
                         "segment_size": _SEGMENT_BUCKETS,
                     }
                 }
-                for name in ("source", "tag", "month", "language")
+                for name in ("source", "tag", "author", "month", "language")
             },
         )
 
@@ -628,6 +656,7 @@ def totals() -> Totals:
         found = Totals(
             sources={int(k): n for k, n in counts("source").items() if int(k)},
             tags={int(k): n for k, n in counts("tag").items()},
+            authors={int(k): n for k, n in counts("author").items()},
             months={int(k): n for k, n in counts("month").items()},
             languages={
                 ("" if k == UNKNOWN_LANGUAGE else str(k)): n for k, n in counts("language").items()
@@ -639,8 +668,8 @@ def totals() -> Totals:
 
 
 def count_by(request: SearchRequest, unit: str) -> dict[int, int]:
-    """Matches of `request` per month (YYYYMM) or day (YYYYMMDD) of publication; undated
-    articles under 0."""
+    """Matches of `request` per month (YYYYMM) or day (YYYYMMDD) of their date (published,
+    else captured); undated articles under 0."""
     s = searcher()
     compiled = compile_query(parse(request.q), request.filters(), analyzers_in(s), resolve_filter)
     if compiled.only_stop_words:

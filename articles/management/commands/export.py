@@ -14,7 +14,7 @@ from articles.importer import export_articles
 class Command(BaseCommand):
     help = (
         "Write every article as one JSON object per line (id, title, source, published_at, "
-        "language, tags, url, body) to standard output or --output FILE. "
+        "captured_at, language, tags, authors, url, body) to standard output or --output FILE. "
         "`ingest` imports the result."
     )
 

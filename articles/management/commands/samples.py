@@ -19,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--remove",
             action="store_true",
-            help="delete the sample articles and the sources and tags only they used",
+            help="delete the sample articles and the sources, tags and authors only they used",
         )
 
     def handle(self, *args: Any, **opts: Any) -> None:
