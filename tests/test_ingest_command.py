@@ -267,8 +267,9 @@ def test_plain_progress_lines_when_stderr_is_not_a_terminal(tmp_path, monkeypatc
     code, _, err = ingest(str(dump), "--batch-size", "2")
     assert code == 0
     lines = err.splitlines()
-    assert lines[0].startswith("... 2 records read: created ")
-    assert lines[-1].startswith("... 6 records read: created ")
+    assert lines[0].startswith("... 2 records read (")
+    assert lines[-1].startswith("... 6 records read (100% of ")
+    assert all(": created " in line for line in lines)
     assert "\r" not in err
 
 
