@@ -963,7 +963,7 @@ class ImportRunAdmin(admin.ModelAdmin):
             verb="delete",
             done="Deleted",
             count=run_articles(queryset).count(),
-            undo=delete_run_articles,
+            undo=lambda runs: delete_run_articles(runs, user=request.user),
             consequence="The sources and tags only they use go too. Each deletion is in the "
             "articles' history.",
         )

@@ -13,6 +13,7 @@ Plain functions and one small class, so the command, the admin and tests can all
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import threading
@@ -351,6 +352,10 @@ class Importer:
         try:
             self._index = index
             self._catch_up(final=True)
+            if not self.dry_run:
+                # Closing merges the index's segments: the run is alive meanwhile.
+                with contextlib.suppress(DatabaseError):
+                    self._save_progress()
         finally:
             self._index = None
             index.close()

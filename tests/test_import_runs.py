@@ -271,7 +271,12 @@ def test_deleting_a_runs_articles_asks_then_deletes_them_with_history_and_search
     assert Article.objects.count() == 0
     deletions = Article.history.filter(history_type="-")
     assert {h.id for h in deletions} == ids
-    assert {h.history_user for h in deletions} == {user}
+    assert {(h.history_user, h.history_change_reason) for h in deletions} == {
+        (user, "Deleted with its import run")
+    }
+    # Each entry keeps what the article was, tags included: it can be read and restored.
+    assert [len(h.tags.all()) for h in deletions] == [2, 2, 2]  # a word and "Undo me"
+    assert {h.title for h in deletions} >= {"Story number 0 about the harbour"}
     assert not Tag.objects.filter(name="Undo me").exists() and not Source.objects.exists()
     assert found('"story number"') == set()
     # The run stays, as the record of what was imported.
