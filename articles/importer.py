@@ -326,12 +326,19 @@ class Importer:
         ImportRun.objects.filter(pk=self.run_row.pk).update(**fields)
 
     def _report_fields(self) -> dict[str, Any]:
+        """The run's failures and report as they are now (copies: writers add to them)."""
         return {
             "failed": self.stats.failed,
             "warnings": self.stats.warnings,
             "skipped": self.stats.skipped,
-            "errors": self.errors,
-            "report": self.report,
+            "errors": list(self.errors),
+            "report": {
+                kind: {
+                    code: {"count": entry["count"], "examples": list(entry["examples"])}
+                    for code, entry in codes.items()
+                }
+                for kind, codes in self.report.items()
+            },
         }
 
     def _catch_up(self, *, final: bool = False) -> None:
