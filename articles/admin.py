@@ -62,6 +62,7 @@ from .models import (
     Tag,
     TagRedirect,
 )
+from .runs import delete_run_articles, hide_run_articles, run_articles
 from .sanitize import strip_controls
 from .search import SearchRequest, SearchUnavailable, search
 
@@ -958,13 +959,6 @@ PATHS_SHOWN = 60
 def import_outcome(run: ImportRun) -> str:
     """A run's outcome in words: "created 2,125 · 100 duplicates · 1 failed · 23 warnings
     · 36 skipped", failures in bold, counts of nothing left out."""
-    kinds: dict[str, int] = {}
-    for error in run.errors or []:
-        if isinstance(error, dict):
-            kind = error.get("kind") or "error"
-            kinds[kind] = kinds.get(kind, 0) + 1
-    # The run keeps its first 1,000 messages: beyond, warnings and skips are at least that.
-    more = "+" if len(run.errors or []) >= 1000 else ""
     parts = [format_html("{} {}", "would create" if run.dry_run else "created", f"{run.created:,}")]
     if run.duplicates:
         plural = "s" if run.duplicates != 1 else ""
@@ -973,12 +967,16 @@ def import_outcome(run: ImportRun) -> str:
         parts.append(format_html('<span class="failed">{} failed</span>', f"{run.failed:,}"))
     else:
         parts.append(format_html('<span class="none">{}</span>', "none failed"))
-    for kind, word in (("warning", "warning"), ("skipped", "skipped")):
-        n = kinds.get(kind, 0)
-        if n:
-            plural = "s" if kind == "warning" and n != 1 else ""
-            parts.append(format_html("{}{} {}{}", f"{n:,}", more, word, plural))
+    if run.warnings:
+        plural = "s" if run.warnings != 1 else ""
+        parts.append(format_html("{} warning{}", f"{run.warnings:,}", plural))
+    if run.skipped:
+        parts.append(format_html("{} skipped", f"{run.skipped:,}"))
     return format_html_join(" · ", "{}", ((part,) for part in parts))
+
+
+def _where(path: Any, line: Any) -> str:
+    return f"{path}:{line}" if line is not None else str(path or "")
 
 
 @admin.register(ImportRun)
@@ -990,17 +988,30 @@ class ImportRunAdmin(admin.ModelAdmin):
     list_display = ["__str__", "status", "started_at", "short_paths", "outcome"]
     list_filter = ["status", "dry_run"]
     date_hierarchy = "started_at"
-    actions = ["remove_articles"]
+    actions = ["hide_articles", "delete_articles"]
     fields = readonly_fields = (
         "status",
         "started_at",
         "finished_at",
+        "heartbeat_at",
         "path_list",
         "options_table",
         "dry_run",
         "outcome",
         "error_table",
+        "report_table",
     )
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        # A run whose process died says so here, in its row, not "running" forever.
+        ImportRun.objects.mark_stalled()
+        return super().changelist_view(request, extra_context)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        ImportRun.objects.mark_stalled()
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -1011,24 +1022,75 @@ class ImportRunAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_remove_articles_permission(self, request: HttpRequest) -> bool:
+    def has_hide_articles_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("articles.change_article")
+
+    def has_delete_articles_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("articles.delete_article")
 
-    @admin.action(
-        description="Delete the articles of the selected import runs (the samples' run, say)",
-        permissions=["remove_articles"],
-    )
-    def remove_articles(self, request: HttpRequest, queryset: QuerySet[ImportRun]) -> None:
-        from .sample_data import remove_run_articles
-
-        runs = list(queryset)
-        removed = remove_run_articles(queryset)
+    def _undo_action(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[ImportRun],
+        *,
+        action: str,
+        verb: str,
+        done: str,
+        count: int,
+        undo: Any,
+        consequence: str,
+    ) -> HttpResponse | None:
+        """Say how many articles the action changes and ask; on "yes", do it."""
+        runs = list(queryset.order_by("pk"))
         names = ", ".join(str(run) for run in runs)
-        self.message_user(
+        if _is_apply(request):
+            changed = undo(runs)
+            self.message_user(request, f"{done} {_articles(changed)} of {names}.", messages.SUCCESS)
+            return None
+        if not count:
+            self.message_user(request, f"{names}: no article to {verb}.")
+            return None
+        return _action_form_response(
+            self,
             request,
-            f"Deleted {removed:,} article{'s' if removed != 1 else ''} of {names}, and the "
-            "sources, tags and authors only they used.",
-            messages.SUCCESS,
+            queryset,
+            forms.Form(),
+            title=f"{verb.capitalize()} the articles of an import",
+            action=action,
+            button=f"Yes, {verb} {_articles(count)}",
+            help_text=f"{verb.capitalize()} {_articles(count)} imported by {names}? {consequence}",
+        )
+
+    @admin.action(description="Hide this run's articles", permissions=["hide_articles"])
+    def hide_articles(
+        self, request: HttpRequest, queryset: QuerySet[ImportRun]
+    ) -> HttpResponse | None:
+        return self._undo_action(
+            request,
+            queryset,
+            action="hide_articles",
+            verb="hide",
+            done="Hid",
+            count=run_articles(queryset).filter(is_hidden=False).count(),
+            undo=lambda runs: hide_run_articles(runs, user=request.user),
+            consequence="They leave every public page and search at once; each keeps its "
+            "history, and the article list's action shows them again.",
+        )
+
+    @admin.action(description="Delete this run's articles", permissions=["delete_articles"])
+    def delete_articles(
+        self, request: HttpRequest, queryset: QuerySet[ImportRun]
+    ) -> HttpResponse | None:
+        return self._undo_action(
+            request,
+            queryset,
+            action="delete_articles",
+            verb="delete",
+            done="Deleted",
+            count=run_articles(queryset).count(),
+            undo=lambda runs: delete_run_articles(runs, user=request.user),
+            consequence="The sources and tags only they use go too. Each deletion is in the "
+            "articles' history.",
         )
 
     @admin.display(description="paths")
@@ -1054,6 +1116,46 @@ class ImportRunAdmin(admin.ModelAdmin):
             "", "<tr><th>{}</th><td>{}</td></tr>", ((k, v) for k, v in sorted(options.items()))
         )
         return format_html("<table>{}</table>", rows)
+
+    @admin.display(description="last sign of life")
+    def heartbeat_at(self, obj: ImportRun) -> Any:
+        return obj.heartbeat_at
+
+    @admin.display(description="warnings and skipped records")
+    def report_table(self, obj: ImportRun) -> str:
+        """Counts by kind and code, each with its first examples (file, line, message)."""
+        report = obj.report if isinstance(obj.report, dict) else {}
+        rows = []
+        for kind in ("warning", "skipped"):
+            codes = report.get(kind) or {}
+            for code, entry in sorted(codes.items(), key=lambda item: -item[1].get("count", 0)):
+                examples = entry.get("examples") or []
+                rows.append(
+                    format_html(
+                        "<tr><td>{}</td><td>{}</td><td>{}</td><td><ul>{}</ul>{}</td></tr>",
+                        kind,
+                        code or "other",
+                        f"{entry.get('count', 0):,}",
+                        format_html_join(
+                            "",
+                            "<li><code>{}</code>: {}</li>",
+                            (
+                                (_where(e.get("path"), e.get("line")), e.get("message", ""))
+                                for e in examples
+                            ),
+                        ),
+                        format_html("<p>(the first {} of them)</p>", len(examples))
+                        if len(examples) < entry.get("count", 0)
+                        else "",
+                    )
+                )
+        if not rows:
+            return "none"
+        return format_html(
+            '<table class="import-report"><thead><tr><th>kind</th><th>code</th><th>count</th>'
+            "<th>examples</th></tr></thead><tbody>{}</tbody></table>",
+            format_html_join("", "{}", ((row,) for row in rows)),
+        )
 
     @admin.display(description="errors")
     def error_table(self, obj: ImportRun) -> str:

@@ -14,6 +14,7 @@ Plain functions and one small class, so the command, the admin and tests can all
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import threading
@@ -31,7 +32,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .ingest import iter_records
+from .ingest import ReadProgress, iter_records
 from .ingest.fingerprint import fingerprint
 from .ingest.records import ERROR, SKIPPED, WARNING, ParsedArticle, ParseOptions, RecordError
 from .models import (
@@ -51,6 +52,11 @@ from .search.indexer import IndexSession
 DEFAULT_BATCH_SIZE = 1000
 # The ImportRun row keeps this many errors; `failed` keeps the full count.
 MAX_RECORDED_ERRORS = 1000
+# ...and this many examples of each code of warning or skipped record, beside their counts.
+REPORT_EXAMPLES = 20
+# The run's heartbeat (ImportRun.heartbeat_at) is written at most this often (seconds), with
+# a batch's counts or on its own while parsing finds no article to store.
+HEARTBEAT_INTERVAL = 5.0
 MAX_URL_LENGTH = 2000  # Article.url is varchar(2000)
 MAX_SOURCE_NAME = 200
 MAX_TAG_NAME = 100
@@ -137,7 +143,11 @@ def known_source_names() -> frozenset[str]:
 
 
 def start_run(paths: Sequence[str], options: dict[str, Any], *, dry_run: bool) -> ImportRun:
-    return ImportRun.objects.create(paths=list(paths), options=options, dry_run=dry_run)
+    """Record a new run; first, runs whose process died are marked interrupted."""
+    ImportRun.objects.mark_stalled()
+    return ImportRun.objects.create(
+        paths=list(paths), options=options, dry_run=dry_run, heartbeat_at=timezone.now()
+    )
 
 
 def import_paths(
@@ -151,12 +161,14 @@ def import_paths(
     stdin: BinaryIO | None = None,
     on_error: ErrorCallback | None = None,
     on_progress: ProgressCallback | None = None,
+    read_progress: ReadProgress | None = None,
 ) -> Importer:
-    """Parse `paths` and store their articles; returns the finished Importer (run + stats)."""
+    """Parse `paths` and store their articles; returns the finished Importer (run + stats).
+    `read_progress` follows the bytes read, for a progress bar."""
     if not options.known_sources:
         options = _with_known_sources(options)
     # Raises ValueError for options that make no sense, before a run is recorded.
-    records = iter_records(paths, options, stdin=stdin)
+    records = iter_records(paths, options, stdin=stdin, progress=read_progress)
     if run is None:
         run = start_run(paths, parse_options_as_dict(options), dry_run=dry_run)
     importer = Importer(
@@ -240,6 +252,9 @@ class Importer:
         self.on_progress = on_progress
         self.stats = ImportStats()
         self.errors: list[dict[str, Any]] = []
+        # Warnings and skipped records: {kind: {code: {"count": n, "examples": [...]}}}.
+        self.report: dict[str, dict[str, dict[str, Any]]] = {}
+        self._beat_at = time.monotonic()  # when the heartbeat was last written
         self._pending: list[_Row] = []
         self._lock = threading.Lock()
         # Committed ids, keyed by the name exactly as dumps spell it.
@@ -287,6 +302,8 @@ class Importer:
         self.stats.read += 1
         if isinstance(item, RecordError):
             self._record_error(item, warning=item.kind != ERROR)
+            if self.stats.read % 100 == 0:
+                self._save_progress()  # a long stretch of records that are no articles
             return
         for warning in item.warnings:
             self._record_error(warning, warning=True)
@@ -306,15 +323,41 @@ class Importer:
                 self._submit(rows)
             else:
                 self._write_rows(rows)
-        if self._errors_changed and not self.dry_run:
-            # Keeps the admin's view of a long run current; the writers count the rest.
-            self._errors_changed = False
-            ImportRun.objects.filter(pk=self.run_row.pk).update(
-                failed=self.stats.failed, errors=self.errors
-            )
+        # A new failure is on the run at once (the admin's view of a long run stays current);
+        # the writers count the articles.
+        self._save_progress(report=self._errors_changed and not self.dry_run)
         self._catch_up()
         if self.on_progress is not None:
             self.on_progress(self.stats)
+
+    def _save_progress(self, *, report: bool = False) -> None:
+        """Write the heartbeat (at most every HEARTBEAT_INTERVAL seconds: it shows that
+        the run's process is alive) with the failures and report so far, or those now."""
+        if not report and time.monotonic() - self._beat_at < HEARTBEAT_INTERVAL:
+            return
+        fields: dict[str, Any] = {"heartbeat_at": timezone.now()}
+        with self._lock:
+            self._beat_at = time.monotonic()
+            if self._errors_changed:
+                self._errors_changed = False
+                fields.update(self._report_fields())
+        ImportRun.objects.filter(pk=self.run_row.pk).update(**fields)
+
+    def _report_fields(self) -> dict[str, Any]:
+        """The run's failures and report as they are now (copies: writers add to them)."""
+        return {
+            "failed": self.stats.failed,
+            "warnings": self.stats.warnings,
+            "skipped": self.stats.skipped,
+            "errors": list(self.errors),
+            "report": {
+                kind: {
+                    code: {"count": entry["count"], "examples": list(entry["examples"])}
+                    for code, entry in codes.items()
+                }
+                for kind, codes in self.report.items()
+            },
+        }
 
     def _catch_up(self, *, final: bool = False) -> None:
         """Let the search index apply the batches committed so far (at most every
@@ -334,6 +377,10 @@ class Importer:
         try:
             self._index = index
             self._catch_up(final=True)
+            if not self.dry_run:
+                # Closing merges the index's segments: the run is alive meanwhile.
+                with contextlib.suppress(DatabaseError):
+                    self._save_progress()
         finally:
             self._index = None
             index.close()
@@ -495,11 +542,15 @@ class Importer:
                 )
             created, duplicates = len(inserted), len(rows) - len(inserted)
             # Increments, in the batch's own transaction: the run's counts always match
-            # the articles actually committed, whichever writer commits first.
+            # the articles actually committed, whichever writer commits first. The same
+            # statement is the heartbeat.
             ImportRun.objects.filter(pk=self.run_row.pk).update(
-                created=F("created") + created, duplicates=F("duplicates") + duplicates
+                created=F("created") + created,
+                duplicates=F("duplicates") + duplicates,
+                heartbeat_at=timezone.now(),
             )
         with self._lock:
+            self._beat_at = time.monotonic()
             self.stats.created += created
             self.stats.duplicates += duplicates
             self._source_ids.update(source_ids)
@@ -513,14 +564,7 @@ class Importer:
         toasts and compresses each body before it skips it); the INSERT still skips what a
         concurrent run just added.
         """
-        cursor.execute(
-            f"SELECT fingerprint, url FROM {Article._meta.db_table} "  # noqa: S608
-            "WHERE fingerprint = ANY(%s) OR url = ANY(%s)",
-            [[r.fingerprint for r in rows], [r.url for r in rows if r.url]],
-        )
-        stored = cursor.fetchall()
-        seen_fp = {fp for fp, _ in stored}
-        seen_url = {url for _, url in stored if url}
+        seen_fp, seen_url = _stored_keys(cursor, rows)
         new = []
         for row in rows:
             if row.fingerprint in seen_fp or (row.url and row.url in seen_url):
@@ -578,9 +622,9 @@ class Importer:
             f"""
             INSERT INTO {Article._meta.db_table}
                 (title, slug, body, source_id, published_at, url, language, fingerprint,
-                 captured_at, is_hidden, import_run_id, created_at, updated_at)
+                 captured_at, import_fingerprint, is_hidden, import_run_id, created_at, updated_at)
             SELECT title, slug, body, source_id, published_at, url, language, fingerprint,
-                   captured_at, false, %s, now(), now()
+                   captured_at, fingerprint, false, %s, now(), now()
             FROM {_BATCH_TABLE}
             ON CONFLICT DO NOTHING
             RETURNING fingerprint, id
@@ -752,17 +796,8 @@ class Importer:
 
     def _count_dry_run(self, rows: list[_Row]) -> None:
         """Count what a real run would create, reading the archive and writing nothing."""
-        fps = [r.fingerprint for r in rows]
-        urls = [r.url for r in rows if r.url]
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT fingerprint, url FROM {Article._meta.db_table} "  # noqa: S608
-                "WHERE fingerprint = ANY(%s) OR url = ANY(%s)",
-                [fps, urls],
-            )
-            existing = cursor.fetchall()
-        stored_fps = {fp for fp, _ in existing}
-        stored_urls = {u for _, u in existing if u}
+            stored_fps, stored_urls = _stored_keys(cursor, rows)
         for row in rows:
             if (
                 row.fingerprint in stored_fps
@@ -785,23 +820,30 @@ class Importer:
             self._errors_changed = True
             if kind == ERROR:
                 self.stats.failed += 1
+                if len(self.errors) < MAX_RECORDED_ERRORS:
+                    self.errors.append(
+                        {
+                            "path": error.origin,
+                            "line": error.line,
+                            "message": error.message,
+                            "kind": kind,
+                            "code": error.code,
+                        }
+                    )
             else:
                 if kind == WARNING:
                     self.stats.warnings += 1
                 else:
                     self.stats.skipped += 1
                 self.stats.notes[(kind, error.code)] += 1
-            if len(self.errors) < MAX_RECORDED_ERRORS:
-                message = error.message if kind == ERROR else f"{kind}: {error.message}"
-                self.errors.append(
-                    {
-                        "path": error.origin,
-                        "line": error.line,
-                        "message": message,
-                        "kind": kind,
-                        "code": error.code,
-                    }
+                entry = self.report.setdefault(kind, {}).setdefault(
+                    error.code, {"count": 0, "examples": []}
                 )
+                entry["count"] += 1
+                if len(entry["examples"]) < REPORT_EXAMPLES:
+                    entry["examples"].append(
+                        {"path": error.origin, "line": error.line, "message": error.message}
+                    )
         if self.on_error is not None:
             self.on_error(error, warning)
 
@@ -812,8 +854,8 @@ class Importer:
         fields: dict[str, Any] = {
             "status": status,
             "finished_at": timezone.now(),
-            "failed": self.stats.failed,
-            "errors": self.errors,
+            "heartbeat_at": timezone.now(),
+            **self._report_fields(),
         }
         if self.dry_run:
             fields.update(created=self.stats.created, duplicates=self.stats.duplicates)
@@ -827,6 +869,27 @@ class Importer:
                 if attempt:
                     return
                 connection.close()
+
+
+def _stored_keys(cursor: Any, rows: list[_Row]) -> tuple[set[str], set[str]]:
+    """The fingerprints and URLs of `rows` the archive already holds.
+
+    An article matches by the fingerprint it was imported with (which a curator's edit of
+    its title or body leaves alone), by its current fingerprint, or by URL.
+    """
+    fps = [r.fingerprint for r in rows]
+    cursor.execute(
+        f"SELECT fingerprint, import_fingerprint, url FROM {Article._meta.db_table} "  # noqa: S608
+        "WHERE import_fingerprint = ANY(%s) OR fingerprint = ANY(%s) OR url = ANY(%s)",
+        [fps, fps, [r.url for r in rows if r.url]],
+    )
+    stored_fps: set[str] = set()
+    stored_urls: set[str] = set()
+    for fp, import_fp, url in cursor.fetchall():
+        stored_fps.update(f for f in (fp, import_fp) if f)
+        if url:
+            stored_urls.add(url)
+    return stored_fps, stored_urls
 
 
 def _is_deadlock(exc: BaseException) -> bool:

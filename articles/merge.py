@@ -68,6 +68,14 @@ def record_history(article_ids: Sequence[int], *, user: Any = None, reason: str 
     return len(article_ids)
 
 
+def record_deletion(article_ids: Sequence[int], *, user: Any = None, reason: str = "") -> None:
+    """Add a "deleted" history entry, with its tags, for each article as it is now (just
+    before it is deleted), in the same two statements as record_history."""
+    if article_ids:
+        user_id = user.pk if user is not None and user.is_authenticated else None
+        _snapshot(article_ids, "-", timezone.now(), user_id, shorten(reason), only_unrecorded=False)
+
+
 IMPORTED_REASON = "As imported"
 
 

@@ -10,8 +10,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils import timezone
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
@@ -185,6 +186,21 @@ class Author(models.Model):
         return remembered_reverse("articles:author_detail", self.slug)
 
 
+class ImportRunQuerySet(models.QuerySet["ImportRun"]):
+    def mark_stalled(self) -> int:
+        """Mark "interrupted" the running runs whose importer stopped beating for longer
+        than settings.IMPORT_STALE_AFTER seconds (its process was killed or the machine
+        stopped); returns how many. What their batches committed stays, and is counted."""
+        limit = timezone.now() - timedelta(seconds=settings.IMPORT_STALE_AFTER)
+        last_sign = Coalesce("heartbeat_at", "started_at")
+        return (
+            self.filter(status=ImportRun.Status.RUNNING)
+            .alias(last_sign=last_sign)
+            .filter(last_sign__lt=limit)
+            .update(status=ImportRun.Status.INTERRUPTED, finished_at=last_sign)
+        )
+
+
 class ImportRun(models.Model):
     """One run of `manage.py ingest`: what it read, and what came of it."""
 
@@ -200,11 +216,22 @@ class ImportRun(models.Model):
     paths = models.JSONField(default=list)
     options = models.JSONField(default=dict)
     dry_run = models.BooleanField(default=False)
+    # Written by the importer as its batches commit (at most every HEARTBEAT_INTERVAL
+    # seconds): a running run whose heartbeat stopped lost its process (`mark_stalled`).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     created = models.PositiveIntegerField(default=0)
     duplicates = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
-    # [{"path": ..., "line": int | None, "message": ...}, ...]
+    warnings = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    # The failed records: [{"path": ..., "line": int | None, "message": ..., "kind": "error",
+    # "code": ...}, ...], the first MAX_RECORDED_ERRORS of them.
     errors = models.JSONField(default=list, blank=True)
+    # Warnings and skipped records: {kind: {code: {"count": n, "examples": [{"path", "line",
+    # "message"}, ...]}}}, the first REPORT_EXAMPLES examples of each code.
+    report = models.JSONField(default=dict, blank=True)
+
+    objects = ImportRunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at"]
@@ -247,7 +274,9 @@ class ArticleQuerySet(models.QuerySet["Article"]):
 
     def for_listing(self) -> ArticleQuerySet:
         """What result lists need: no body (reading it means reading TOAST)."""
-        return self.select_related("source").defer("body", "fingerprint", "import_run")
+        return self.select_related("source").defer(
+            "body", "fingerprint", "import_fingerprint", "import_run"
+        )
 
     def with_tag_rows(self) -> ArticleQuerySet:
         """Each article's tags as `tag_rows`: a JSON list of [id, name, slug] in name order,
@@ -303,8 +332,11 @@ class Article(models.Model):
     )
     # When a crawler fetched the page: not a publication date, and never shown as one.
     captured_at = models.DateTimeField(null=True, blank=True)
-    # sha256 of the normalised title and body: the de-duplication key.
+    # sha256 of the normalised title and body as they are now (Article.save keeps it).
     fingerprint = models.CharField(max_length=64, editable=False)
+    # The fingerprint the article was imported with, never changed by an edit: a re-import
+    # recognises an article a curator has edited by it. None for articles made by hand.
+    import_fingerprint = models.CharField(max_length=64, null=True, blank=True, editable=False)
     is_hidden = models.BooleanField(default=False)
     import_run = models.ForeignKey(
         ImportRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
@@ -320,7 +352,7 @@ class Article(models.Model):
 
     history = HistoricalRecords(
         m2m_fields=[tags],
-        excluded_fields=["fingerprint", "created_at"],
+        excluded_fields=["fingerprint", "import_fingerprint", "created_at"],
     )
 
     objects = ArticleQuerySet.as_manager()
@@ -331,6 +363,12 @@ class Article(models.Model):
             # (LIKE) index that every import would have to maintain.
             models.UniqueConstraint(fields=["fingerprint"], name="article_fingerprint_unique"),
             models.UniqueConstraint(fields=["url"], name="article_url_unique"),
+            # The re-import key (only imported articles have one).
+            models.UniqueConstraint(
+                fields=["import_fingerprint"],
+                name="article_import_fingerprint_unique",
+                condition=Q(import_fingerprint__isnull=False),
+            ),
         ]
         indexes = [
             # The admin's list, newest first, and its date hierarchy.

@@ -12,11 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
-
 from .importer import DEFAULT_WORKERS, import_paths, parse_options_as_dict, start_run
 from .ingest.records import ParseOptions
-from .models import Article, Author, ImportRun, Source, Tag
+from .models import Article, ImportRun
+from .runs import delete_run_articles
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
 # The seed's "2 hours ago" counts back from the moment its dump was taken, not from the
@@ -52,30 +51,6 @@ def sample_runs() -> Any:
     return ImportRun.objects.filter(**{f"options__{MARKER}": True})
 
 
-def remove_run_articles(runs: Any) -> int:
-    """Delete the articles of `runs` and the sources, tags and authors no other article
-    uses; returns how many articles went."""
-    with transaction.atomic():
-        articles = Article.objects.filter(import_run__in=runs)
-        source_ids = set(articles.exclude(source=None).values_list("source_id", flat=True))
-        tag_ids = set(articles.values_list("tags", flat=True)) - {None}
-        author_ids = set(articles.values_list("authors", flat=True)) - {None}
-        removed = articles.count()
-        # Their history rows (django-simple-history) stay, as for any deleted article.
-        articles.delete()
-        Source.objects.filter(pk__in=source_ids, articles=None).delete()
-        Tag.objects.filter(pk__in=tag_ids, articles=None).delete()
-        Author.objects.filter(pk__in=author_ids, articles=None).delete()
-    _catch_up_index()
-    return removed
-
-
 def remove_samples() -> int:
     """Delete the sample articles (and what only they used); returns how many went."""
-    return remove_run_articles(sample_runs())
-
-
-def _catch_up_index() -> None:
-    from .search.indexer import catch_up_quietly
-
-    catch_up_quietly()
+    return delete_run_articles(sample_runs())

@@ -252,3 +252,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"pgserver": {"level": "WARNING"}},
 }
+
+# Seconds after its last heartbeat (the importer beats every few seconds while it works)
+# that a running import is taken for dead and shown as interrupted: its process was killed.
+IMPORT_STALE_AFTER = env.int("IMPORT_STALE_AFTER", default=120)
+if IMPORT_STALE_AFTER < 10:
+    raise ImproperlyConfigured("IMPORT_STALE_AFTER must be 10 seconds or more.")

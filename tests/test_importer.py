@@ -182,15 +182,21 @@ def test_a_url_too_long_for_the_column_is_dropped_with_a_warning():
     assert importer.stats.warnings == 1 and importer.stats.failed == 0
     assert warnings == [("dump.jsonl:1: URL longer than 2,000 characters not stored", True)]
     run = ImportRun.objects.get()
-    assert run.errors == [
-        {
-            "path": "dump.jsonl",
-            "line": 1,
-            "message": "warning: URL longer than 2,000 characters not stored",
-            "kind": "warning",
-            "code": "url-dropped",
+    assert (run.errors, run.warnings, run.failed) == ([], 1, 0)
+    assert run.report == {
+        "warning": {
+            "url-dropped": {
+                "count": 1,
+                "examples": [
+                    {
+                        "path": "dump.jsonl",
+                        "line": 1,
+                        "message": "URL longer than 2,000 characters not stored",
+                    }
+                ],
+            }
         }
-    ]
+    }
 
 
 def test_nul_bytes_and_lone_surrogates_never_reach_postgresql():
@@ -339,11 +345,14 @@ def test_warnings_and_skipped_records_are_counted_by_code_not_failed():
         stats.summary()
     )
     run = ImportRun.objects.get()
-    assert run.failed == 1
-    assert [(e["kind"], e["code"], e["line"]) for e in run.errors] == [
-        ("warning", "author-dropped", 1),
-        ("skipped", "no-text", 2),
-        ("skipped", "no-text", 3),
-        ("warning", "date-order", 4),
-        ("error", "", 5),
-    ]
+    assert (run.failed, run.warnings, run.skipped) == (1, 2, 2)
+    assert [(e["kind"], e["code"], e["line"]) for e in run.errors] == [("error", "", 5)]
+    assert {
+        (kind, code, entry["count"], tuple(e["line"] for e in entry["examples"]))
+        for kind, codes in run.report.items()
+        for code, entry in codes.items()
+    } == {
+        ("warning", "author-dropped", 1, (1,)),
+        ("warning", "date-order", 1, (4,)),
+        ("skipped", "no-text", 2, (2, 3)),
+    }

@@ -6,14 +6,16 @@ The database side (`articles.importer`) only ever sees `ParsedArticle` and
 
 from __future__ import annotations
 
-from .reader import FORMATS, count_inputs, iter_records
+from .reader import FORMATS, ReadProgress, count_inputs, input_size, iter_records
 from .records import ParsedArticle, ParseOptions, RecordError
 
 __all__ = [
     "FORMATS",
     "ParseOptions",
     "ParsedArticle",
+    "ReadProgress",
     "RecordError",
     "count_inputs",
+    "input_size",
     "iter_records",
 ]

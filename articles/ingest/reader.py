@@ -7,6 +7,7 @@ a missing path, an unreadable, empty, binary or broken file, or a bad record bec
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import lzma
@@ -18,7 +19,7 @@ import time
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import IO, BinaryIO
@@ -222,6 +223,54 @@ def count_inputs(paths: Sequence[str]) -> int | None:
             return None
         total += 1
     return total
+
+
+def input_size(paths: Sequence[str]) -> int | None:
+    """The bytes of every file the paths hold (archives as stored); None when reading stdin.
+
+    Cheap (no file is opened), for a progress bar's total.
+    """
+    total = 0
+    for item in _expand_paths(paths):
+        if item is None:
+            return None
+        if isinstance(item, _Input):
+            with contextlib.suppress(OSError):  # reported when opened
+                total += os.stat(item.name).st_size
+    return total
+
+
+class ReadProgress:
+    """How many bytes of the input files the parser has read: the files finished, and the
+    position in the one being read (its compressed bytes for an archive)."""
+
+    def __init__(self, total: int | None = None) -> None:
+        self.total = total
+        self._finished = 0
+        self._current: IO[bytes] | None = None
+        self._current_size = 0
+
+    @property
+    def done(self) -> int:
+        position = 0
+        if self._current is not None:
+            try:
+                position = min(self._current.tell(), self._current_size)
+            except (OSError, ValueError):  # closed, or not seekable
+                position = 0
+        return self._finished + position
+
+    def opened(self, stream: IO[bytes]) -> IO[bytes]:
+        self._current = stream
+        try:
+            self._current_size = os.fstat(stream.fileno()).st_size
+        except (OSError, ValueError, io.UnsupportedOperation):
+            self._current_size = 0
+        return stream
+
+    def closed(self) -> None:
+        self._finished += self._current_size
+        self._current, self._current_size = None, 0
 
 
 # -- archives ------------------------------------------------------------------------------
@@ -729,9 +778,14 @@ def _describe(error: OSError) -> str:
 
 
 def iter_records(
-    paths: Sequence[str], options: ParseOptions, *, stdin: BinaryIO | None = None
+    paths: Sequence[str],
+    options: ParseOptions,
+    *,
+    stdin: BinaryIO | None = None,
+    progress: ReadProgress | None = None,
 ) -> Iterator[ParsedArticle | RecordError]:
-    """Every article (ParsedArticle) and every problem (RecordError) in the given paths.
+    """Every article (ParsedArticle) and every problem (RecordError) in the given paths;
+    `progress`, if given, follows the bytes read.
 
     Raises ValueError at once, before reading anything, for options that make no sense
     (an unknown time zone, format or date order): that is a usage error, not bad input.
@@ -745,15 +799,15 @@ def iter_records(
         )
     parser = _Parser(options, tz)
     # Pages extracted in worker processes take their place again here, around everything.
-    return in_order(_iter_records(paths, parser, stdin), parser.pages)
+    return in_order(_iter_records(paths, parser, stdin, progress), parser.pages)
 
 
 def _iter_records(
-    paths: Sequence[str], parser: _Parser, stdin: BinaryIO | None
+    paths: Sequence[str], parser: _Parser, stdin: BinaryIO | None, progress: ReadProgress | None
 ) -> Iterator[Record]:
     # Numeric dates wait here until the dump's own values settle their order (dateorder.py).
     orders = DateOrders(parser.options.date_order)
-    for item in _inputs(paths, parser, stdin):
+    for item in _inputs(paths, parser, stdin, progress):
         if isinstance(item, Pending):
             ready = orders.add(item)
             yield from orders.notes()
@@ -768,7 +822,7 @@ def _iter_records(
 
 
 def _inputs(
-    paths: Sequence[str], parser: _Parser, stdin: BinaryIO | None
+    paths: Sequence[str], parser: _Parser, stdin: BinaryIO | None, progress: ReadProgress | None
 ) -> Iterator[Record | Pending]:
     for item in _expand_paths(paths):
         if isinstance(item, RecordError):
@@ -777,8 +831,16 @@ def _inputs(
             stream: IO[bytes] = stdin if stdin is not None else sys.stdin.buffer
             stream = getattr(stream, "buffer", stream)  # a text stream was passed
             yield from parser.run(_Input("<stdin>", "", partial(_stdin_reader, stream), None))
+        elif progress is not None:
+            opened = partial(_opened, item.open, progress)
+            yield from parser.run(replace(item, open=opened))
+            progress.closed()
         else:
             yield from parser.run(item)
+
+
+def _opened(open_input: Callable[[], IO[bytes]], progress: ReadProgress) -> IO[bytes]:
+    return progress.opened(open_input())
 
 
 def _consequence(error: RecordError) -> bool:

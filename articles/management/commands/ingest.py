@@ -20,7 +20,7 @@ from articles.importer import (
     parse_options_as_dict,
     start_run,
 )
-from articles.ingest import FORMATS
+from articles.ingest import FORMATS, ReadProgress, input_size
 from articles.ingest.dates import ORDERS as DATE_ORDERS
 from articles.ingest.records import ParseOptions, RecordError
 from articles.models import ImportRun
@@ -104,7 +104,8 @@ class Command(BaseCommand):
             raise CommandError("standard input (-) can be read only once", returncode=USAGE_ERROR)
         dry_run: bool = opts["dry_run"]
 
-        progress = _Progress(self, opts.get("stderr") or sys.stderr)
+        read = ReadProgress(None if "-" in paths else input_size(paths))
+        progress = _Progress(self, opts.get("stderr") or sys.stderr, read)
         try:
             recorded = parse_options_as_dict(options) | {"batch_size": batch_size}
             run = start_run(paths, recorded, dry_run=dry_run)
@@ -118,6 +119,7 @@ class Command(BaseCommand):
                 stdin=sys.stdin.buffer if "-" in paths else None,
                 on_error=progress.error,
                 on_progress=progress.update,
+                read_progress=read,
             )
         except DatabaseError as exc:
             progress.close()
@@ -154,34 +156,61 @@ class Command(BaseCommand):
 
 
 class _Progress:
-    """A tqdm bar on a terminal; plain periodic lines otherwise. Errors go to stderr."""
+    """A tqdm bar on a terminal; plain periodic lines otherwise. Errors go to stderr.
 
-    def __init__(self, command: BaseCommand, stream: TextIO) -> None:
+    When the input's size is known (files, not standard input), the bar counts its bytes
+    read, with a percentage and an estimate of the time left; otherwise it counts records.
+    """
+
+    def __init__(self, command: BaseCommand, stream: TextIO, read: ReadProgress) -> None:
         self.stderr = command.stderr
         self.stream = stream
+        self.read = read
         self.bar: tqdm[Any] | None = None
         if self.stderr.isatty():
-            self.bar = tqdm(
-                unit=" records",
-                file=stream,
-                dynamic_ncols=True,
-                mininterval=0.5,
-            )
+            if read.total:
+                self.bar = tqdm(
+                    total=read.total,
+                    unit="B",
+                    unit_scale=True,
+                    unit_divisor=1024,
+                    file=stream,
+                    dynamic_ncols=True,
+                    mininterval=0.5,
+                )
+            else:
+                self.bar = tqdm(unit=" records", file=stream, dynamic_ncols=True, mininterval=0.5)
         self.last_line = time.monotonic()
         self.seen = 0
 
     def update(self, stats: ImportStats) -> None:
-        done = stats.read
+        done = self.read.done if self.read.total else stats.read
         if self.bar is not None:
             self.bar.update(max(done - self.seen, 0))
-            self.bar.set_postfix(created=stats.created, dup=stats.duplicates, failed=stats.failed)
             self.seen = done
+            postfix = {"created": stats.created, "dup": stats.duplicates, "failed": stats.failed}
+            if self.read.total:
+                postfix = {"records": stats.read, **postfix}
+            self.bar.set_postfix(postfix)
         elif time.monotonic() - self.last_line >= PROGRESS_EVERY:
             self.last_line = time.monotonic()
             self.stderr.write(
-                f"... {done:,} records read: created {stats.created:,}, duplicates "
-                f"{stats.duplicates:,}, failed {stats.failed:,} ({stats.rate:,.0f} articles/s)"
+                f"... {stats.read:,} records read{self._share(stats)}: created "
+                f"{stats.created:,}, duplicates {stats.duplicates:,}, failed {stats.failed:,} "
+                f"({stats.rate:,.0f} articles/s)"
             )
+
+    def _share(self, stats: ImportStats) -> str:
+        """(40 % of 1.2 GB, about 3 min left)", when the input's size is known."""
+        total, done = self.read.total, self.read.done
+        if not total:
+            return ""
+        share = min(done / total, 1.0)
+        text = f" ({share:.0%} of {tqdm.format_sizeof(total, 'B', 1024)}"
+        if 0 < share < 1:
+            left = stats.elapsed * (1 - share) / share
+            text += f", about {tqdm.format_interval(left)} left"
+        return text + ")"
 
     def error(self, error: RecordError, warning: bool) -> None:
         line = f"{error.origin}:{error.line}" if error.line is not None else error.origin
