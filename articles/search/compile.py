@@ -26,6 +26,7 @@ from tantivy import FieldType, Occur, Query
 from . import analysis
 from .query import And, Filter, Node, Not, Or, Phrase, Word
 from .schema import (
+    AUTHOR_NAMES,
     EXACT_BODY,
     EXACT_TITLE,
     HIDDEN,
@@ -46,7 +47,7 @@ TITLE_PHRASE_BOOST = 2.0
 # Shortest prefix searched as a prefix (`a*` would be every word): shorter is a plain word.
 MIN_PREFIX = 2
 
-# A filter's names resolved to the ids (source, tag, author) or codes (language) it means.
+# A filter's names resolved to the ids (source, tag) or codes (language) it means.
 Resolver = Callable[[Filter], list[int] | list[str]]
 
 
@@ -77,6 +78,9 @@ class Compiled:
     prefixes: dict[str, set[str]] = field(default_factory=dict)
     # Filters in the query that named nothing (source:nosuch), for the page to say.
     unknown: list[Filter] = field(default_factory=list)
+    # `author:` filters and their queries on the author names in the index: one that
+    # matches no article is unknown too (the searcher asks, when a search finds nothing).
+    names: dict[Filter, Query] = field(default_factory=dict)
 
 
 def compile_query(
@@ -139,6 +143,7 @@ def compile_query(
         terms=builder.terms,
         prefixes=builder.prefixes,
         unknown=builder.unknown,
+        names=builder.names,
     )
 
 
@@ -185,6 +190,7 @@ class _Builder:
         self.terms: dict[str, set[str]] = {}
         self.prefixes: dict[str, set[str]] = {}
         self.unknown: list[Filter] = []
+        self.names: dict[Filter, Query] = {}
         self._resolved: dict[Filter, Query] = {}
         self._negated = 0
 
@@ -385,6 +391,9 @@ class _Builder:
 
     def _filter(self, node: Filter) -> Query:
         found = self._resolved.get(node)
+        if found is None and node.field == "author":
+            found = self.names[node] = _author_names(node)
+            self._resolved[node] = found
         if found is None:
             values = self.resolve(node)
             if not values:
@@ -396,6 +405,25 @@ class _Builder:
                 found = Query.term_set_query(schema(), node.field, list(values))
             self._resolved[node] = found
         return found
+
+
+def _author_names(node: Filter) -> Query:
+    """`author:` in the author names the index holds, as `title:` searches titles: a word
+    (author:smith), a whole name in quotes, word for word (author:"jane smith"; a slug,
+    author:jane-smith, reads the same), or a prefix of the name's last word (author:lindq*)."""
+    terms = [t for t in (analysis.term(analysis.PLAIN, w) for w in analysis.words(node.value)) if t]
+    if not terms:
+        return Query.empty_query()
+    musts = []
+    if node.prefix and len(terms[-1]) >= MIN_PREFIX:
+        pattern = analysis.regex_literal(terms.pop()) + ".*"
+        musts.append(Query.regex_query(schema(), AUTHOR_NAMES, pattern))
+    if len(terms) == 1:
+        musts.append(Query.term_query(schema(), AUTHOR_NAMES, terms[0]))
+    elif terms:
+        words: list[str | tuple[int, str]] = list(enumerate(terms))
+        musts.append(Query.phrase_query(schema(), AUTHOR_NAMES, words, 0))
+    return _and(musts)
 
 
 def _filter_queries(filters: Filters) -> list[Query]:

@@ -1,8 +1,9 @@
 """Keeping the index true to PostgreSQL: the change log, applied in order, and rebuilds.
 
-Triggers on the articles and their tag and author links (migrations 0011 and 0013) write
-the id of every article whose indexed content changes into `articles_search_change`, in the
-same transaction as the change, with that transaction's id (`xid`). The indexer applies the
+Triggers on the articles, their tag and author links and the authors' names (migrations
+0011, 0013 and 0016) write the id of every article whose indexed content changes into
+`articles_search_change`, in the same transaction as the change, with that transaction's
+id (`xid`). The indexer applies the
 log: it re-reads the changed articles and replaces their documents. Reading and writing
 happen in one REPEATABLE READ snapshot whose `xmin` (the oldest transaction still
 running) is the *horizon*: every logged transaction older than it has ended, so every
@@ -52,7 +53,10 @@ _ROWS_SQL = """
     SELECT a.id, a.title, a.body, a.language, a.source_id, a.published_at, a.is_hidden,
            ARRAY(SELECT l.tag_id FROM articles_article_tags l WHERE l.article_id = a.id),
            ARRAY(SELECT l.author_id FROM articles_articleauthor l WHERE l.article_id = a.id),
-           a.captured_at
+           a.captured_at,
+           ARRAY(SELECT au.name FROM articles_articleauthor l
+                 JOIN articles_author au ON au.id = l.author_id
+                 WHERE l.article_id = a.id ORDER BY l.position)
     FROM articles_article a
 """
 
@@ -280,9 +284,19 @@ def _stream(cursor: Any, sql: str) -> Iterator[tuple[Any, ...]]:
 
 
 def _row(row: Iterable[Any]) -> ArticleRow:
-    pk, title, body, language, source_id, published_at, is_hidden, tag_ids, author_ids, captured = (
-        row
-    )
+    (
+        pk,
+        title,
+        body,
+        language,
+        source_id,
+        published_at,
+        is_hidden,
+        tag_ids,
+        author_ids,
+        captured,
+        author_names,
+    ) = row
     return ArticleRow(
         id=pk,
         title=title,
@@ -293,6 +307,7 @@ def _row(row: Iterable[Any]) -> ArticleRow:
         is_hidden=is_hidden,
         tag_ids=tuple(tag_ids or ()),
         author_ids=tuple(author_ids or ()),
+        author_names=tuple(author_names or ()),
         captured_at=captured,
     )
 

@@ -15,6 +15,9 @@ PostgreSQL by id. Text is indexed, never stored. Per article:
   for word; a word found as typed in the body scores more than one found through its stem;
   `body:` searches here;
 - `title_<analyzer>`: the title in its language's analyzer, with positions, for `title:`;
+- `author_names`: the names of its authors, each a value of its own (lowercased, accents
+  folded, nothing stemmed: the plain analyzer), with positions, for `author:` (a word, a
+  quoted whole name, a prefix);
 - `source`, `tag`, `author`: ids (0: no source), for filters and facets;
 - `language`: its ISO 639-1 code, `und` when unknown;
 - `month` (YYYYMM) and `day` (YYYYMMDD) of the article's date, 0 when undated: date
@@ -41,7 +44,7 @@ from tantivy import Document, Schema, SchemaBuilder
 from .analysis import ANALYZERS, PLAIN, analyzer_for
 
 # Bumped whenever the fields or analyzers change: an index of another version is rebuilt.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 VISIBLE, HIDDEN, META = 0, 1, 2
 UNKNOWN_LANGUAGE = "und"
@@ -62,6 +65,7 @@ TITLE_WEIGHT = 2
 
 EXACT_TITLE = "exact_title"
 EXACT_BODY = "exact_body"
+AUTHOR_NAMES = "author_names"
 
 
 def text_field(analyzer: str) -> str:
@@ -79,6 +83,7 @@ def schema() -> Schema:
     builder.add_unsigned_field("state", indexed=True, fast=True)
     builder.add_text_field(EXACT_TITLE, tokenizer_name=PLAIN)
     builder.add_text_field(EXACT_BODY, tokenizer_name=PLAIN)
+    builder.add_text_field(AUTHOR_NAMES, tokenizer_name=PLAIN)
     for name in ANALYZERS:
         # No positions: phrases are matched word for word in the exact fields.
         builder.add_text_field(text_field(name), tokenizer_name=name, index_option="freq")
@@ -107,6 +112,7 @@ class ArticleRow:
     is_hidden: bool
     tag_ids: tuple[int, ...] = ()
     author_ids: tuple[int, ...] = ()
+    author_names: tuple[str, ...] = ()
     captured_at: datetime | None = None
 
     @property
@@ -132,6 +138,9 @@ def document(row: ArticleRow) -> Document:
     doc.add_unsigned("source", row.source_id or 0)
     _add_all(doc, "tag", row.tag_ids)
     _add_all(doc, "author", row.author_ids)
+    for name in row.author_names:
+        # One value per name: a phrase never runs from one name into the next.
+        doc.add_text(AUTHOR_NAMES, name)
     doc.add_text("language", row.language or UNKNOWN_LANGUAGE)
     day = utc_day(row.dated_at)
     doc.add_unsigned("month", day // 100)

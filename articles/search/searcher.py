@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import calendar
 import json
-import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -236,7 +235,7 @@ def search(request: SearchRequest) -> SearchResults:
         page=request.page,
         num_pages=num_pages,
         page_size=size,
-        unknown_filters=compiled.unknown,
+        unknown_filters=compiled.unknown + _unknown_names(s, compiled, count),
     )
     if facets is not None and count:
         _add_facets(results, facets, _facet_limits(request))
@@ -292,6 +291,13 @@ def _empty(request: SearchRequest, sort: str, *, has_terms: bool) -> SearchResul
     )
 
 
+def _unknown_names(s: Searcher, compiled: Compiled, count: int) -> list[Filter]:
+    """The `author:` filters of a search that found nothing which no article matches."""
+    if count:
+        return []
+    return [f for f, q in compiled.names.items() if not s.search(q, 1).hits]
+
+
 def analyzers_in(s: Searcher) -> frozenset[str]:
     """The analyzers whose fields hold articles (from the languages the index holds)."""
     codes = [term for term, _ in s.terms_with_prefix("language", "")]
@@ -301,27 +307,20 @@ def analyzers_in(s: Searcher) -> frozenset[str]:
 
 
 def resolve_filter(node: Filter) -> list[int] | list[str]:
-    """The ids (or language codes) a `source:`, `tag:`, `author:` or `language:` names."""
-    from articles.models import Author, Source, Tag
+    """The ids (or language codes) a `source:`, `tag:` or `language:` names (`author:` is
+    answered by the author names in the index: compile.py)."""
+    from articles.models import Source, Tag
 
     value = node.value.strip()
     if not value:
         return []
     if node.field == "language":
         return _language_codes(value, node.prefix)
-    model: Any = {"source": Source, "tag": Tag, "author": Author}.get(node.field)
+    model: Any = {"source": Source, "tag": Tag}.get(node.field)
     if model is None:
         return []
     lowered = value.lower()
-    if node.field == "author":
-        # A whole name, a slug, or one word of a name: author:smith finds Jane Smith, and
-        # author:smi* finds her too.
-        match = Q(slug__istartswith=value) if node.prefix else Q(slug=value)
-        match |= Q(lname__startswith=lowered) if node.prefix else Q(lname=lowered)
-        if " " not in lowered:
-            end = "" if node.prefix else r"($|[\s.'-])"
-            match |= Q(lname__regex=r"(^|[\s.'-])" + re.escape(lowered) + end)
-    elif node.prefix:
+    if node.prefix:
         match = Q(slug__istartswith=value) | Q(lname__startswith=lowered)
     else:
         match = Q(slug=value) | Q(lname=lowered) | Q(redirects__old_slug=value)
