@@ -345,3 +345,63 @@ def test_author_pages_are_in_the_sitemap(client, archive):
     section = client.get("/sitemap-authors.xml").content.decode()
     for author in Author.objects.all():
         assert f"<loc>http://testserver/authors/{author.slug}/</loc>" in section
+
+
+def test_author_names_are_searched_in_the_index_word_phrase_and_prefix(archive):
+    def found(q: str) -> tuple[int, list[str]]:
+        results = search(SearchRequest(q=q))
+        return results.count, sorted(a.title for a in results.articles)
+
+    jane = [
+        "Ferry timetable cut for the winter",
+        "Harbour wall repairs finished early",
+        "Tidal barrier closes for the first time",
+    ]
+    assert found("author:SMITH") == found("author:Jane") == (3, jane)
+    assert found('author:"jane smith"') == found("author:jan*") == (3, jane)
+    assert found("author:smi*") == (3, jane)
+    assert found("author:doe") == (
+        2,
+        ["Ferry timetable cut for the winter", "Harbour wall repairs finished early"],
+    )
+    # A quoted name is the words in order, within one name: the ferry's byline is
+    # "John Doe, jane smith", which holds no author called "Doe Jane" or "Smith Jane".
+    assert found('author:"smith jane"') == found('author:"doe jane"') == (0, [])
+    assert found("author:lee author:doe") == (1, ["Harbour wall repairs finished early"])
+    # Author names are not words of the title or body, nor the other way round.
+    assert found("smith") == (0, [])
+    assert found("author:barrier")[0] == 0
+    assert found("author:lindqvist harbour") == (
+        1,
+        ["Harbour bridge reopens after two years of repairs"],
+    )
+
+
+def test_renaming_an_author_reaches_search_after_catch_up(archive):
+    indexer.catch_up()
+    lee = Author.objects.get(name="Ann Lee")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM articles_search_change")
+        before = cursor.fetchone()[0]
+    lee.name = "Ánna Lövgren"
+    lee.save()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM articles_search_change")
+        assert cursor.fetchone()[0] == before + 1  # her one article, logged by the rename
+    indexer.catch_up()
+    wall = ["Harbour wall repairs finished early"]
+    old = search(SearchRequest(q="author:lee"))
+    assert old.count == 0 and [f.value for f in old.unknown_filters] == ["lee"]
+    assert search(SearchRequest(q='author:"ann lee"')).count == 0
+    for q in ("author:lovgren", 'author:"anna lövgren"', "author:LÖVG*", "author:anna"):
+        results = search(SearchRequest(q=q))
+        assert [a.title for a in results.articles] == wall, q
+        assert results.count == 1 and results.unknown_filters == []
+    # Saving an author unchanged logs nothing.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM articles_search_change")
+        logged = cursor.fetchone()[0]
+    Author.objects.get(pk=lee.pk).save()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM articles_search_change")
+        assert cursor.fetchone()[0] == logged
