@@ -427,11 +427,12 @@ class ArticleAdminForm(forms.ModelForm):
             super()._save_m2m()  # type: ignore[misc]
         finally:
             del self.instance.skip_history_when_saving
+        if "authors_text" in self.changed_data:
+            set_byline(self.instance, self.cleaned_data["authors_text"].splitlines())
         latest = self.instance.history.first()
         if latest is not None:
             merge.refresh_history_tags(latest)
-        if "authors_text" in self.changed_data:
-            set_byline(self.instance, self.cleaned_data["authors_text"].splitlines())
+            merge.refresh_history_byline(latest)
 
 
 def set_byline(article: Article, names: list[str]) -> None:
@@ -575,6 +576,7 @@ class ArticleAdmin(SimpleHistoryAdmin):
     ]
     actions = ["add_tags", "remove_tags", "set_source", "hide", "unhide"]
     history_list_per_page = 50
+    history_list_display = ["recorded_byline"]
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
         # Django allows a lookup across a many-to-many only where a filter names exactly
@@ -663,7 +665,13 @@ class ArticleAdmin(SimpleHistoryAdmin):
             merge.record_baseline([obj.pk])  # an imported article's first edit keeps the original
         super().save_model(request, obj, form, change)
 
-    # --- History: restoring a version restores its tags too -----------------------------
+    # --- History: restoring a version restores its tags and byline too ------------------
+
+    @admin.display(description="byline")
+    def recorded_byline(self, record: Any) -> str:
+        if record.history_byline is None:
+            return "not recorded"
+        return ", ".join(name for _, name in record.history_byline) or "none"
 
     def history_form_view(
         self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
@@ -679,11 +687,16 @@ class ArticleAdmin(SimpleHistoryAdmin):
         if version_id is None:
             return form_class
         tag_ids = merge.tag_ids_of_version(int(version_id))
+        byline = merge.byline_of_version(int(version_id))
 
         class RestoreForm(form_class):  # type: ignore[valid-type,misc]
             def __init__(self, *args: Any, **kw: Any) -> None:
                 super().__init__(*args, **kw)
                 self.initial["tags"] = tag_ids
+                if byline is not None and not self.is_bound:
+                    # Shown to be posted back; a posted form compares it with the authors
+                    # now, so a different byline is set.
+                    self.initial["authors_text"] = "\n".join(byline)
 
         return RestoreForm
 

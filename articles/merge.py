@@ -23,7 +23,17 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .models import Article, Source, SourceAlias, SourceRedirect, Tag, TagRedirect, unique_slug
+from .models import (
+    Article,
+    Author,
+    Source,
+    SourceAlias,
+    SourceRedirect,
+    Tag,
+    TagRedirect,
+    byline_of,
+    unique_slug,
+)
 
 # simple-history's history_change_reason column is varchar(100).
 _REASON_MAX = 100
@@ -90,6 +100,14 @@ def record_baseline(article_ids: Sequence[int]) -> None:
         _snapshot(article_ids, "+", None, None, IMPORTED_REASON, only_unrecorded=True)
 
 
+# An article's byline as history records it (models.byline_of), for the article `a`.
+_BYLINE_SQL = """
+    SELECT coalesce(jsonb_agg(jsonb_build_array(au.id, au.name) ORDER BY l.position), '[]')
+    FROM articles_articleauthor l JOIN articles_author au ON au.id = l.author_id
+    WHERE l.article_id = a.id
+"""
+
+
 def _snapshot(
     article_ids: Sequence[int],
     history_type: str,
@@ -114,8 +132,9 @@ def _snapshot(
         WITH new_history AS (
             INSERT INTO {history_table}
                 ({", ".join(columns)}, history_date, history_type, history_user_id,
-                 history_change_reason)
-            SELECT {column_list}, coalesce(%s::timestamptz, a.created_at), %s, %s, %s
+                 history_change_reason, history_byline)
+            SELECT {column_list}, coalesce(%s::timestamptz, a.created_at), %s, %s, %s,
+                   ({_BYLINE_SQL})
             FROM {_q(Article._meta.db_table)} a
             WHERE a.id = ANY(%s) {unrecorded}
             RETURNING history_id, id
@@ -338,6 +357,31 @@ def refresh_history_tags(history_row: Any) -> None:
         )
         for link in through.objects.filter(article_id=history_row.id)
     )
+
+
+def refresh_history_byline(history_row: Any) -> None:
+    """Make a history entry's byline its article's byline now (a form saves the article,
+    writing the entry, before its byline)."""
+    type(history_row).objects.filter(history_id=history_row.history_id).update(
+        history_byline=byline_of(history_row.id)
+    )
+
+
+def byline_of_version(history_id: int) -> list[str] | None:
+    """The author names of one history entry's byline, in order, each author by the name it
+    has now (a name recorded for an author since deleted is kept, and makes it anew); None
+    when the entry recorded no byline."""
+    recorded = (
+        Article.history.model.objects.filter(history_id=history_id)
+        .values_list("history_byline", flat=True)
+        .first()
+    )
+    if recorded is None:
+        return None
+    current = dict(
+        Author.objects.filter(pk__in=[pk for pk, _ in recorded]).values_list("pk", "name")
+    )
+    return [current.get(pk, name) for pk, name in recorded]
 
 
 def tag_ids_of_version(history_id: int) -> list[int]:

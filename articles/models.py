@@ -11,11 +11,13 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower
+from django.dispatch import receiver
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
+from simple_history.signals import pre_create_historical_record
 
 from .sanitize import http_url
 
@@ -186,6 +188,18 @@ class Author(models.Model):
         return remembered_reverse("articles:author_detail", self.slug)
 
 
+class BylineHistory(models.Model):
+    """What each history entry of an article adds to its fields: the byline, so restoring a
+    version restores its authors in order and the history page lists them."""
+
+    # [[author id, name], ...] in byline order; null in entries written before bylines were
+    # recorded (restoring one of those keeps the current authors).
+    history_byline = models.JSONField(null=True, blank=True, default=None)
+
+    class Meta:
+        abstract = True
+
+
 class ImportRunQuerySet(models.QuerySet["ImportRun"]):
     def mark_stalled(self) -> int:
         """Mark "interrupted" the running runs whose importer stopped beating for longer
@@ -353,6 +367,7 @@ class Article(models.Model):
     history = HistoricalRecords(
         m2m_fields=[tags],
         excluded_fields=["fingerprint", "import_fingerprint", "created_at"],
+        bases=[BylineHistory],
     )
 
     objects = ArticleQuerySet.as_manager()
@@ -439,3 +454,17 @@ class ArticleAuthor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author} ({self.position + 1})"
+
+
+def byline_of(article_id: int | None) -> list[list[Any]]:
+    """An article's byline as a history entry records it: [[author id, name], ...]."""
+    if article_id is None:
+        return []
+    links = ArticleAuthor.objects.filter(article_id=article_id).order_by("position")
+    return [[pk, name] for pk, name in links.values_list("author_id", "author__name")]
+
+
+@receiver(pre_create_historical_record)
+def _record_byline(sender: Any, instance: Any, history_instance: Any, **kwargs: Any) -> None:
+    if isinstance(instance, Article):
+        history_instance.history_byline = byline_of(instance.pk)

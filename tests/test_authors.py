@@ -405,3 +405,45 @@ def test_renaming_an_author_reaches_search_after_catch_up(archive):
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM articles_search_change")
         assert cursor.fetchone()[0] == logged
+
+
+def test_history_records_bylines_and_restoring_a_version_restores_its_authors(client, archive):
+    client.force_login(make_superuser())
+    ferry = archive["Ferry timetable cut for the winter"]
+    john, jane = Author.objects.get(name="John Doe"), Author.objects.get(name="Jane Smith")
+    url = reverse("admin:articles_article_change", args=[ferry.pk])
+    data = {
+        "title": ferry.title,
+        "body": ferry.body,
+        "source": ferry.source_id,
+        "authors_text": "Ann Lee\r\nNew Reporter",
+        "published_at_0": "2019-06-15",
+        "published_at_1": "08:00:00",
+        "url": "",
+        "language": "en",
+    }
+    assert client.post(url, data).status_code == 302
+    imported, edited = ferry.history.order_by("history_id")
+    assert imported.history_byline == [[john.pk, "John Doe"], [jane.pk, "Jane Smith"]]
+    assert [name for _, name in edited.history_byline] == ["Ann Lee", "New Reporter"]
+    history = client.get(reverse("admin:articles_article_history", args=[ferry.pk]))
+    text = text_of(history)
+    assert "John Doe, Jane Smith" in text and "Ann Lee, New Reporter" in text
+
+    # Renamed since: the restored byline names the same author by the name it has now.
+    jane.name = "Jane Smith-Jones"
+    jane.save()
+    restore = reverse("admin:articles_article_simple_history", args=[ferry.pk, imported.history_id])
+    form = client.get(restore).context["adminform"].form
+    assert form.initial["authors_text"] == "John Doe\nJane Smith-Jones"
+    authors_before = Author.objects.count()
+    response = client.post(restore, {**data, "authors_text": form.initial["authors_text"]})
+    assert response.status_code == 302
+    assert [a.pk for a in ferry.byline()] == [john.pk, jane.pk]
+    assert Author.objects.count() == authors_before
+    latest = ferry.history.order_by("history_id").last()
+    assert latest.history_change_reason == f"Restored version {imported.history_id}"
+    assert latest.history_byline == [[john.pk, "John Doe"], [jane.pk, "Jane Smith-Jones"]]
+    indexer.catch_up()
+    assert ferry.pk in search(SearchRequest(q='author:"smith jones"')).ids
+    assert ferry.pk not in search(SearchRequest(q='author:"new reporter"')).ids
