@@ -78,6 +78,9 @@ class Source(models.Model):
     domain = models.CharField(
         max_length=253, blank=True, help_text="Web domain without www., e.g. bbc.co.uk"
     )
+    # One key per outlet however dumps name it ('bbc' for news.bbc.co.uk, www.bbc.com and
+    # 'bbc'): the importer files a new spelling with the same key under this source.
+    outlet_key = models.CharField(max_length=100, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -85,13 +88,23 @@ class Source(models.Model):
             # Dumps spell outlets in any case; one row per outlet whatever the case.
             models.UniqueConstraint(Lower("name"), name="source_name_ci_unique"),
         ]
+        indexes = [
+            # The importer's match of a new spelling to its outlet.
+            models.Index(
+                fields=["outlet_key"], name="source_outlet_key_idx", condition=~Q(outlet_key="")
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        from .ingest.outlets import outlet_key
+
         if not self.slug:
             self.slug = unique_slug(Source, self.name)
+        if not self.outlet_key:
+            self.outlet_key = outlet_key(self.domain or self.name) or ""
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -188,6 +201,16 @@ class ImportRun(models.Model):
         return f"Import #{self.pk} ({self.started_at:%Y-%m-%d %H:%M})"
 
 
+def canonical_of(url: str | None) -> str | None:
+    """The de-duplication form of a stored URL (None when it is not an http(s) address)."""
+    from .ingest.urls import read_url
+
+    if not url:
+        return None
+    kept, _ = read_url(url)
+    return kept.canonical if kept is not None else None
+
+
 class ArticleQuerySet(models.QuerySet["Article"]):
     def visible(self) -> ArticleQuerySet:
         """What the public may see: everything a curator has not hidden."""
@@ -256,11 +279,17 @@ class Article(models.Model):
     )
     published_at = models.DateTimeField(null=True, blank=True)
     url = models.URLField(max_length=2000, null=True, blank=True)
+    # The URL without tracking parameters, fragment, AMP markers or trailing slash
+    # (articles.ingest.urls): the de-duplication key; `url` stays as given, for display.
+    canonical_url = models.CharField(max_length=2000, null=True, blank=True, editable=False)
     language = models.CharField(max_length=3, blank=True, help_text="ISO 639-1 code")
     tags = models.ManyToManyField(Tag, blank=True, related_name="articles")
     # sha256 of the normalised title and body: the de-duplication key.
     fingerprint = models.CharField(max_length=64, editable=False)
     is_hidden = models.BooleanField(default=False)
+    # Near-duplicates (syndicated copies, lightly edited versions) share a group: the id of
+    # the group's first article. Null for an article with no near-duplicate.
+    duplicate_group = models.BigIntegerField(null=True, blank=True, editable=False)
     import_run = models.ForeignKey(
         ImportRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
     )
@@ -273,7 +302,7 @@ class Article(models.Model):
 
     history = HistoricalRecords(
         m2m_fields=[tags],
-        excluded_fields=["fingerprint", "created_at"],
+        excluded_fields=["fingerprint", "canonical_url", "created_at"],
     )
 
     objects = ArticleQuerySet.as_manager()
@@ -284,6 +313,9 @@ class Article(models.Model):
             # (LIKE) index that every import would have to maintain.
             models.UniqueConstraint(fields=["fingerprint"], name="article_fingerprint_unique"),
             models.UniqueConstraint(fields=["url"], name="article_url_unique"),
+            models.UniqueConstraint(
+                fields=["canonical_url"], name="article_canonical_url_unique"
+            ),
         ]
         indexes = [
             # The admin's list, newest first, and its date hierarchy.
@@ -296,6 +328,12 @@ class Article(models.Model):
             models.Index(fields=["source", "published_at"], name="article_source_date_idx"),
             # The admin's language filter.
             models.Index(fields=["language"], name="article_language_idx"),
+            # An article's other versions, and the admin's "has near-duplicates" filter.
+            models.Index(
+                fields=["duplicate_group"],
+                name="article_duplicate_group_idx",
+                condition=Q(duplicate_group__isnull=False),
+            ),
             # Curators' filter; hidden rows are few.
             models.Index(
                 fields=["is_hidden"], name="article_hidden_idx", condition=Q(is_hidden=True)
@@ -311,12 +349,42 @@ class Article(models.Model):
         if not self.slug:
             self.slug = slugify(self.title, allow_unicode=True)[:120].strip("-") or "article"
         self.fingerprint = fingerprint(self.title, self.body)
+        self.canonical_url = canonical_of(self.url)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return article_path(self.pk, self.slug)
 
+    def other_versions(self) -> ArticleQuerySet:
+        """The visible near-duplicates of this article, oldest first."""
+        if self.duplicate_group is None:
+            return Article.objects.none()
+        return (
+            Article.objects.visible()
+            .filter(duplicate_group=self.duplicate_group)
+            .exclude(pk=self.pk)
+            .select_related("source")
+            .defer("body")
+            .order_by(F("published_at").asc(nulls_last=True), "id")
+        )
+
     def original_link(self) -> str | None:
         """The stored URL when it may be shown as a link (http or https), else None: a dump's
         `javascript:` URL is kept in the record but never rendered anywhere."""
         return http_url(self.url)
+
+
+class NearDuplicateBand(models.Model):
+    """One band key of an article's MinHash signature (articles.ingest.neardup): the
+    importer finds an article's near-duplicates among stored ones by an indexed lookup of
+    its keys, with no structure of the whole archive in memory."""
+
+    band_key = models.BigIntegerField()
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "articles_nearduplicate_band"
+        indexes = [
+            # The importer's lookup of candidates.
+            models.Index(fields=["band_key"], name="neardup_band_key_idx"),
+        ]

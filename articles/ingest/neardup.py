@@ -13,6 +13,7 @@ on the machine of docs/benchmarks.md; tests/test_ingest_neardup.py checks it sta
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 import zlib
@@ -65,3 +66,38 @@ def similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
     if len(a) != len(b) or not a:
         raise ValueError("signatures of different sizes")
     return sum(1 for x, y in zip(a, b, strict=True) if x == y) / len(a)
+
+
+# Locality-sensitive hashing: the signature cut into BANDS bands of ROWS values each; two
+# articles sharing any band are candidates, and a candidate is a near-duplicate when its
+# estimated similarity reaches THRESHOLD. 16 bands of 8 find a pair at similarity 0.8 with
+# probability 0.95 (0.9: more than 0.999) and make a candidate of a pair at 0.5 only 6 times
+# in 100, which the check against THRESHOLD then drops.
+BANDS = 16
+ROWS = NUM_PERM // BANDS
+THRESHOLD = 0.8
+# Fewer shingles than this (a title-only record, a two-line brief) and an article gets no
+# signature: short texts are alike by chance, and empty ones would all collide.
+MIN_SHINGLES = 20
+
+
+def signature_of(body: str) -> tuple[int, ...] | None:
+    """The body's MinHash signature, or None for a body too short to compare."""
+    if len(_WORD.findall(body, 0, 20_000)) < MIN_SHINGLES + SHINGLE_WORDS - 1:
+        return None
+    return minhash_signature(body)
+
+
+def band_keys(signature: tuple[int, ...]) -> list[int]:
+    """One signed 64-bit key per band (its number and values hashed), as stored."""
+    keys = []
+    for band in range(BANDS):
+        values = signature[band * ROWS : (band + 1) * ROWS]
+        data = band.to_bytes(1, "big") + b"".join(v.to_bytes(4, "big") for v in values)
+        digest = hashlib.blake2b(data, digest_size=8).digest()
+        keys.append(int.from_bytes(digest, "big", signed=True))
+    return keys
+
+
+def is_near_duplicate(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
+    return similarity(a, b) >= THRESHOLD
