@@ -313,9 +313,7 @@ class Article(models.Model):
             # (LIKE) index that every import would have to maintain.
             models.UniqueConstraint(fields=["fingerprint"], name="article_fingerprint_unique"),
             models.UniqueConstraint(fields=["url"], name="article_url_unique"),
-            models.UniqueConstraint(
-                fields=["canonical_url"], name="article_canonical_url_unique"
-            ),
+            models.UniqueConstraint(fields=["canonical_url"], name="article_canonical_url_unique"),
         ]
         indexes = [
             # The admin's list, newest first, and its date hierarchy.
@@ -385,6 +383,9 @@ class NearDuplicateBand(models.Model):
     class Meta:
         db_table = "articles_nearduplicate_band"
         indexes = [
-            # The importer's lookup of candidates.
-            models.Index(fields=["band_key"], name="neardup_band_key_idx"),
+            # The importer's lookup of candidates (the oldest few of a key: index only).
+            models.Index(fields=["band_key", "article"], name="neardup_band_key_idx"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.band_key} → {self.article_id}"

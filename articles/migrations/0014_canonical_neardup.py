@@ -118,6 +118,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="nearduplicateband",
-            index=models.Index(fields=["band_key"], name="neardup_band_key_idx"),
+            index=models.Index(fields=["band_key", "article"], name="neardup_band_key_idx"),
         ),
     ]

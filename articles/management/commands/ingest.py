@@ -85,6 +85,11 @@ class Command(BaseCommand):
             metavar="N",
             help=f"articles per transaction (default {DEFAULT_BATCH_SIZE})",
         )
+        parser.add_argument(
+            "--no-near-duplicates",
+            action="store_true",
+            help="do not group near-duplicates (syndicated copies, lightly edited versions)",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         paths: list[str] = opts["paths"]
@@ -106,7 +111,11 @@ class Command(BaseCommand):
 
         progress = _Progress(self, opts.get("stderr") or sys.stderr)
         try:
-            recorded = parse_options_as_dict(options) | {"batch_size": batch_size}
+            near_duplicates = not opts["no_near_duplicates"]
+            recorded = parse_options_as_dict(options) | {
+                "batch_size": batch_size,
+                "near_duplicates": near_duplicates,
+            }
             run = start_run(paths, recorded, dry_run=dry_run)
             importer = import_paths(
                 paths,
@@ -118,6 +127,7 @@ class Command(BaseCommand):
                 stdin=sys.stdin.buffer if "-" in paths else None,
                 on_error=progress.error,
                 on_progress=progress.update,
+                near_duplicates=near_duplicates,
             )
         except DatabaseError as exc:
             progress.close()
