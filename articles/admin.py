@@ -266,13 +266,15 @@ class NearDuplicatesFilter(admin.SimpleListFilter):
 
 
 class DuplicateGroupFilter(admin.SimpleListFilter):
-    """One near-duplicate group (the list's group column links here); not in the sidebar."""
+    """One near-duplicate group (the list's group column links here)."""
 
     title = "near-duplicate group"
     parameter_name = "group"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return []
+        # Only the group being listed: shown (and applied) while the list is filtered by it.
+        value = self.value()
+        return [(value, f"group {value}")] if value is not None else []
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value()

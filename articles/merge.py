@@ -389,9 +389,10 @@ def split_near_duplicates(articles: QuerySet[Article] | Iterable[int], *, user: 
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
-                UPDATE {table} SET duplicate_group = NULL, updated_at = %s
-                WHERE id = ANY(%s) AND duplicate_group IS NOT NULL
-                RETURNING id, duplicate_group
+                UPDATE {table} a SET duplicate_group = NULL, updated_at = %s
+                FROM {table} old
+                WHERE old.id = a.id AND a.id = ANY(%s) AND a.duplicate_group IS NOT NULL
+                RETURNING a.id, old.duplicate_group
                 """,  # noqa: S608
                 [timezone.now(), ids],
             )

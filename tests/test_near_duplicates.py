@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from articles.models import Article, NearDuplicateBand
 from articles.search import SearchRequest, search
-from tests.factories import make_staff
+from tests.factories import make_superuser
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -148,7 +148,7 @@ def test_search_shows_one_version_with_its_similar_count(client, tmp_path):
 
 def test_the_admin_lists_groups_and_merges_one(client, tmp_path):
     ingest(str(write(tmp_path / "d.jsonl", STORIES)))
-    client.force_login(make_staff("editor"))
+    client.force_login(make_superuser("editor"))
     wire = Article.objects.get(title="Landslide buries village")
 
     listed = client.get(ARTICLES, {"near_duplicates": "yes"})
@@ -167,9 +167,7 @@ def test_the_admin_lists_groups_and_merges_one(client, tmp_path):
     )
 
     assert "Merged 1 group of near-duplicates: hid 2 articles." in response.content.decode()
-    assert list(Article.objects.visible().filter(duplicate_group=wire.duplicate_group)) == [
-        edited
-    ]
+    assert list(Article.objects.visible().filter(duplicate_group=wire.duplicate_group)) == [edited]
     wire.refresh_from_db()
     assert wire.is_hidden and wire.duplicate_group == edited.duplicate_group
     latest = wire.history.first()
@@ -183,7 +181,7 @@ def test_the_admin_lists_groups_and_merges_one(client, tmp_path):
 
 def test_the_admin_splits_an_article_out_of_its_group(client, tmp_path):
     ingest(str(write(tmp_path / "d.jsonl", STORIES[:2])))
-    client.force_login(make_staff("editor"))
+    client.force_login(make_superuser("editor"))
     edited = Article.objects.get(title="Village buried by landslide")
 
     response = client.post(
