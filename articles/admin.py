@@ -407,6 +407,7 @@ class ArticleAdminForm(forms.ModelForm):
             same = (
                 Article.objects.filter(canonical_url=canonical)
                 .exclude(pk=self.instance.pk)
+                .exclude(url=cleaned.get("url"))  # the same URL: Django's own message says so
                 .only("pk", "title")
                 .first()
             )
