@@ -32,7 +32,7 @@ from django.utils.text import slugify
 
 from .ingest import iter_records
 from .ingest.fingerprint import fingerprint
-from .ingest.neardup import band_keys, is_near_duplicate, signature_of
+from .ingest.neardup import band_keys_of, is_near_duplicate, signatures
 from .ingest.outlets import MAX_KEY, outlet_key
 from .ingest.records import ERROR, SKIPPED, WARNING, ParsedArticle, ParseOptions, RecordError
 from .models import (
@@ -436,7 +436,6 @@ class Importer:
             origin=article.origin,
             line=article.line,
             outlet_key=(key or "")[:MAX_KEY] or None,
-            signature=signature_of(body) if self.near_duplicates else None,
         )
 
     # -- writing ----------------------------------------------------------------------
@@ -487,6 +486,12 @@ class Importer:
                     source_keys.setdefault(r.source, r.outlet_key)
             source_ids = self._resolve_sources(cursor, source_keys)
             tag_ids = self._resolve_tags(cursor, {t for r in new_rows for t in r.tags})
+        if self.near_duplicates and new_rows:
+            # Here, in the writer: numpy lets go of the GIL, so the parser goes on meanwhile.
+            for row, signature in zip(
+                new_rows, signatures([r.body for r in new_rows]), strict=True
+            ):
+                row.signature = signature
         with transaction.atomic(), connection.cursor() as cursor:
             inserted = self._insert_articles(cursor, new_rows, source_ids) if new_rows else {}
             links = [
@@ -928,7 +933,7 @@ def group_near_duplicates(cursor: Any, signed: dict[int, tuple[int, ...]]) -> in
     """
     if not signed:
         return 0
-    keys = {pk: band_keys(signature) for pk, signature in signed.items()}
+    keys = dict(zip(signed, band_keys_of(list(signed.values())), strict=True))
     band_table = NearDuplicateBand._meta.db_table
     article_table = Article._meta.db_table
     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [NEAR_DUPLICATE_LOCK])
@@ -939,7 +944,7 @@ def group_near_duplicates(cursor: Any, signed: dict[int, tuple[int, ...]]) -> in
         f"""
         SELECT k, b.article_id FROM unnest(%s::bigint[]) k CROSS JOIN LATERAL (
             SELECT article_id FROM {band_table} WHERE band_key = k
-            ORDER BY article_id LIMIT %s
+            ORDER BY band_key, article_id LIMIT %s
         ) b
         """,  # noqa: S608
         [all_keys, MAX_CANDIDATES],
@@ -970,16 +975,18 @@ def group_near_duplicates(cursor: Any, signed: dict[int, tuple[int, ...]]) -> in
     if not pairs:
         return 0
     stored = {pk for pair in pairs for pk in pair} - signed.keys()
-    signatures: dict[int, tuple[int, ...] | None] = dict(signed)
+    known: dict[int, tuple[int, ...] | None] = dict(signed)
     groups: dict[int, int | None] = {}
     if stored:
         cursor.execute(
             f"SELECT id, body, duplicate_group FROM {article_table} WHERE id = ANY(%s)",  # noqa: S608
             [sorted(stored)],
         )
-        for pk, body, group in cursor.fetchall():
-            signatures[pk] = signature_of(body)
-            groups[pk] = group
+        found = cursor.fetchall()
+        known.update(
+            zip([pk for pk, _, _ in found], signatures([b for _, b, _ in found]), strict=True)
+        )
+        groups.update((pk, group) for pk, _, group in found)
     parent: dict[int, int] = {}
 
     def root(pk: int) -> int:
@@ -988,7 +995,7 @@ def group_near_duplicates(cursor: Any, signed: dict[int, tuple[int, ...]]) -> in
         return pk
 
     for a, b in sorted(pairs):
-        sig_a, sig_b = signatures.get(a), signatures.get(b)
+        sig_a, sig_b = known.get(a), known.get(b)
         if sig_a is not None and sig_b is not None and is_near_duplicate(sig_a, sig_b):
             ra, rb = root(a), root(b)
             if ra != rb:

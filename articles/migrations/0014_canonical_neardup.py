@@ -113,7 +113,10 @@ class Migration(migrations.Migration):
             model_name="nearduplicateband",
             name="article",
             field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="articles.article"
+                db_constraint=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="articles.article",
             ),
         ),
         migrations.AddIndex(

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
 from articles.importer import group_near_duplicates
-from articles.ingest.neardup import signature_of
+from articles.ingest.neardup import signatures
 from articles.models import Article, NearDuplicateBand
 
 BATCH = 1000
@@ -32,7 +32,8 @@ class Command(BaseCommand):
                 break
             last = rows[-1][0]
             read += len(rows)
-            signed = {pk: sig for pk, body in rows if (sig := signature_of(body)) is not None}
+            found = signatures([body for _, body in rows])
+            signed = {pk: sig for (pk, _), sig in zip(rows, found, strict=True) if sig is not None}
             with transaction.atomic(), connection.cursor() as cursor:
                 grouped += group_near_duplicates(cursor, signed)
         self.stdout.write(f"read {read:,} articles; {grouped:,} grouped with other versions")
