@@ -88,7 +88,8 @@ class ImportStats:
     read: int = 0  # records parsed so far (articles and errors); some may await writing
     created: int = 0
     duplicates: int = 0
-    # Stored articles found to be near-duplicates of others (kept, grouped).
+    # Articles that joined a group of near-duplicates (kept, grouped): new ones, and stored
+    # ones that had none.
     near_duplicates: int = 0
     failed: int = 0
     warnings: int = 0
@@ -546,8 +547,8 @@ class Importer:
     def _group_near_duplicates(
         self, cursor: Any, rows: list[_Row], inserted: dict[str, int]
     ) -> int:
-        """Group the batch's new articles with their near-duplicates; returns how many of
-        them joined a group."""
+        """Group the batch's new articles with their near-duplicates; returns how many
+        articles joined a group."""
         signed = {
             inserted[r.fingerprint]: r.signature
             for r in rows
@@ -924,7 +925,7 @@ class Importer:
 def group_near_duplicates(cursor: Any, signed: dict[int, tuple[int, ...]]) -> int:
     """Store the band keys of stored articles (id: signature), find their near-duplicates
     among each other and the archive, and put each set of near-duplicates in one group;
-    returns how many of `signed` joined a group.
+    returns how many articles joined a group (new ones, and stored ones that had none).
 
     Candidates are the articles sharing a band key (one indexed query); each is checked
     against THRESHOLD with its signature, recomputed from its stored body (candidates are
@@ -1015,7 +1016,9 @@ def group_near_duplicates(cursor: Any, signed: dict[int, tuple[int, ...]]) -> in
             """,  # noqa: S608
             [group, members, old_groups, group],
         )
-        joined += sum(1 for pk in members if pk in signed)
+        # New articles and stored ones that had no group: the same total whichever of two
+        # batches written at once finds a pair.
+        joined += sum(1 for pk in members if groups.get(pk) is None)
     return joined
 
 
