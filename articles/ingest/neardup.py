@@ -118,7 +118,7 @@ def _signatures(bodies: list[str], min_shingles: int) -> list[tuple[int, ...] | 
     combined = np.zeros(n, dtype=np.uint64)
     multiplier = np.uint64(_SHINGLE_MULTIPLIER)
     with np.errstate(over="ignore"):
-        for i in range(SHINGLE_WORDS):
+        for i in range(min(SHINGLE_WORDS, n)):
             shifted = np.zeros(n, dtype=np.uint64)
             shifted[: n - i] = word_hashes[i:]
             same = np.zeros(n, dtype=bool)
