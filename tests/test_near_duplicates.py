@@ -199,3 +199,17 @@ def test_the_admin_splits_an_article_out_of_its_group(client, tmp_path):
     assert edited.duplicate_group is None
     wire = Article.objects.get(title="Landslide buries village")
     assert Article.objects.filter(duplicate_group=wire.pk).count() == 2
+
+
+def test_articles_stored_without_detection_are_grouped_by_the_command(tmp_path):
+    ingest(str(write(tmp_path / "d.jsonl", STORIES)), "--no-near-duplicates")
+    out = io.StringIO()
+    call_command("group_near_duplicates", stdout=out)
+
+    assert "read 4 articles; 3 grouped with other versions" in out.getvalue()
+    wire = Article.objects.get(title="Landslide buries village")
+    assert Article.objects.filter(duplicate_group=wire.duplicate_group).count() == 3
+    # Every article has its band keys now: a second run has nothing to read.
+    out = io.StringIO()
+    call_command("group_near_duplicates", stdout=out)
+    assert "read 0 articles; 0 grouped" in out.getvalue()
