@@ -61,6 +61,7 @@ from .models import (
     SourceRedirect,
     Tag,
     TagRedirect,
+    canonical_of,
 )
 from .runs import delete_run_articles, hide_run_articles, run_articles
 from .sanitize import strip_controls
@@ -261,6 +262,43 @@ class LargestSourcesFilter(_LargestFilter):
         return self._largest(source_counts)
 
 
+class NearDuplicatesFilter(admin.SimpleListFilter):
+    """Articles that have near-duplicates (other versions of the same story), or not."""
+
+    title = "near-duplicates"
+    parameter_name = "near_duplicates"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Has near-duplicates"), ("no", "Has none")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "yes":
+            return queryset.filter(duplicate_group__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(duplicate_group__isnull=True)
+        return queryset
+
+
+class DuplicateGroupFilter(admin.SimpleListFilter):
+    """One near-duplicate group (the list's group column links here)."""
+
+    title = "near-duplicate group"
+    parameter_name = "group"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        # Only the group being listed: shown (and applied) while the list is filtered by it.
+        value = self.value()
+        return [(value, f"group {value}")] if value is not None else []
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if value is None:
+            return queryset
+        if not value.isdigit():
+            return queryset.none()
+        return queryset.filter(duplicate_group=int(value))
+
+
 class HttpURLValidator(URLValidator):
     """Only addresses a reader's browser may follow: the site shows no other as a link."""
 
@@ -417,6 +455,28 @@ class ArticleAdminForm(forms.ModelForm):
                         twin.title,
                     )
                 )
+        canonical = canonical_of(cleaned.get("url"))
+        if canonical is not None:
+            # The canonical URL is unique too: a tracking parameter does not make another page.
+            same = (
+                Article.objects.filter(canonical_url=canonical)
+                .exclude(pk=self.instance.pk)
+                .exclude(url=cleaned.get("url"))  # the same URL: Django's own message says so
+                .only("pk", "title")
+                .first()
+            )
+            if same is not None:
+                url = reverse("admin:articles_article_change", args=[same.pk])
+                self.add_error(
+                    "url",
+                    format_html(
+                        'Article <a href="{}">#{} “{}”</a> has this address already (the same '
+                        "page, without tracking parameters, fragment or AMP marker).",
+                        url,
+                        same.pk,
+                        same.title,
+                    ),
+                )
         return cleaned
 
     def _save_m2m(self) -> None:
@@ -528,6 +588,7 @@ class ArticleAdmin(SimpleHistoryAdmin):
         "language",
         "tag_list",
         "author_names",
+        "group",
         "hidden",
     ]
     # Only orders an index can serve: sorting a million rows by title or source is a full sort.
@@ -535,6 +596,8 @@ class ArticleAdmin(SimpleHistoryAdmin):
     list_display_links = ["title"]
     list_filter = [
         "is_hidden",
+        NearDuplicatesFilter,
+        DuplicateGroupFilter,
         LanguageFilter,
         LargestSourcesFilter,
         LargestTagsFilter,
@@ -574,7 +637,15 @@ class ArticleAdmin(SimpleHistoryAdmin):
         ),
         ("Record", {"fields": ["public_link", "slug", "import_run", "created_at", "updated_at"]}),
     ]
-    actions = ["add_tags", "remove_tags", "set_source", "hide", "unhide"]
+    actions = [
+        "add_tags",
+        "remove_tags",
+        "set_source",
+        "hide",
+        "unhide",
+        "merge_near_duplicates",
+        "split_near_duplicates",
+    ]
     history_list_per_page = 50
     history_list_display = ["recorded_byline"]
 
@@ -635,6 +706,14 @@ class ArticleAdmin(SimpleHistoryAdmin):
     @admin.display(description="tags")
     def tag_list(self, obj: Article) -> str:
         return ", ".join(tag.name for tag in obj.tags.all())
+
+    @admin.display(description="near-duplicates")
+    def group(self, obj: Article) -> str:
+        """The article's near-duplicate group, linked to the list of its versions."""
+        if obj.duplicate_group is None:
+            return ""
+        url = reverse("admin:articles_article_changelist") + f"?group={obj.duplicate_group}"
+        return format_html('<a href="{}">group {}</a>', url, obj.duplicate_group)
 
     @admin.display(description="hidden", ordering="is_hidden")
     def hidden(self, obj: Article) -> str:
@@ -798,6 +877,34 @@ class ArticleAdmin(SimpleHistoryAdmin):
     def unhide(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         changed = merge.set_hidden(queryset, False, user=request.user)
         self.message_user(request, f"Unhid {_articles(changed)}.", messages.SUCCESS)
+
+    @admin.action(
+        description="Merge near-duplicates: keep the selected article, hide its other versions",
+        permissions=["change"],
+    )
+    def merge_near_duplicates(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        groups, hidden = merge.merge_near_duplicates(queryset, user=request.user)
+        if not groups:
+            self.message_user(
+                request, "None of the selected articles has near-duplicates.", messages.WARNING
+            )
+            return
+        plural = "s" if groups != 1 else ""
+        self.message_user(
+            request,
+            f"Merged {groups} group{plural} of near-duplicates: hid {_articles(hidden)}.",
+            messages.SUCCESS,
+        )
+
+    @admin.action(
+        description="Split the selected articles out of their near-duplicate groups",
+        permissions=["change"],
+    )
+    def split_near_duplicates(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        changed = merge.split_near_duplicates(queryset, user=request.user)
+        self.message_user(
+            request, f"Split {_articles(changed)} from their near-duplicates.", messages.SUCCESS
+        )
 
 
 def _merge_action(

@@ -34,16 +34,20 @@ from django.utils.text import slugify
 
 from .ingest import ReadProgress, iter_records
 from .ingest.fingerprint import fingerprint
+from .ingest.neardup import band_keys_of, is_near_duplicate, signatures
+from .ingest.outlets import MAX_KEY, outlet_key
 from .ingest.records import ERROR, SKIPPED, WARNING, ParsedArticle, ParseOptions, RecordError
 from .models import (
     Article,
     ArticleAuthor,
     Author,
     ImportRun,
+    NearDuplicateBand,
     Source,
     SourceAlias,
     Tag,
     base_slug,
+    canonical_of,
     unique_slug,
 )
 from .sanitize import strip_controls
@@ -76,6 +80,12 @@ DEADLOCK_RETRIES = 5
 # ones later: committing every second cost 26 % more of the importing process's CPU than
 # committing at the end, every 5 seconds about 10 % (10,000 bench articles).
 INDEX_INTERVAL = 5.0
+# The advisory lock that makes one source of an outlet met by two writers at once.
+SOURCE_LOCK = 0x736F7572
+# The advisory lock that orders the near-duplicate step of concurrent batches.
+NEAR_DUPLICATE_LOCK = 0x6E656172
+# The most candidates an article is compared with (per band key, and in all).
+MAX_CANDIDATES = 20
 
 # The models whose rows the importer finds or creates by name.
 _Named = type[Source] | type[Tag] | type[Author]
@@ -91,6 +101,9 @@ class ImportStats:
     read: int = 0  # records parsed so far (articles and errors); some may await writing
     created: int = 0
     duplicates: int = 0
+    # Articles that joined a group of near-duplicates (kept, grouped): new ones, and stored
+    # ones that had none.
+    near_duplicates: int = 0
     failed: int = 0
     warnings: int = 0
     skipped: int = 0
@@ -120,6 +133,8 @@ class ImportStats:
             f"{created} {self.created:,}, duplicates {self.duplicates:,}, failed {self.failed:,}"
             f", in {self.elapsed:.1f} s ({self.rate:,.0f} articles/s)"
         )
+        if self.near_duplicates:
+            text += f"; {self.near_duplicates:,} near-duplicates grouped with other versions"
         plural = "s" if self.warnings != 1 else ""
         for kind, label in (
             (WARNING, f"{self.warnings:,} warning{plural}"),
@@ -162,6 +177,7 @@ def import_paths(
     on_error: ErrorCallback | None = None,
     on_progress: ProgressCallback | None = None,
     read_progress: ReadProgress | None = None,
+    near_duplicates: bool = True,
 ) -> Importer:
     """Parse `paths` and store their articles; returns the finished Importer (run + stats).
     `read_progress` follows the bytes read, for a progress bar."""
@@ -180,6 +196,7 @@ def import_paths(
         workers=workers,
         on_error=on_error,
         on_progress=on_progress,
+        near_duplicates=near_duplicates,
     )
     importer.run(records)
     return importer
@@ -212,6 +229,7 @@ class _Row:
     source: str | None
     published_at: datetime | None
     url: str | None
+    canonical_url: str | None
     language: str
     fingerprint: str
     tags: tuple[str, ...]
@@ -219,6 +237,9 @@ class _Row:
     captured_at: datetime | None
     origin: str
     line: int | None
+    outlet_key: str | None = None
+    # The body's MinHash signature (None: too short to compare, or detection is off).
+    signature: tuple[int, ...] | None = None
 
 
 class Importer:
@@ -240,12 +261,15 @@ class Importer:
         workers: int = 0,
         on_error: ErrorCallback | None = None,
         on_progress: ProgressCallback | None = None,
+        near_duplicates: bool = True,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be 1 or more")
         self.run_row = run
         self.batch_size = batch_size
         self.dry_run = dry_run
+        # Group near-duplicates (articles.ingest.neardup) as they are stored.
+        self.near_duplicates = near_duplicates and not dry_run
         self.forced_source = _clean_name(source, MAX_SOURCE_NAME) if source else None
         self.extra_tags = tuple(t for t in (_clean_name(t, MAX_TAG_NAME) for t in tags) if t)
         self.on_error = on_error
@@ -259,11 +283,14 @@ class Importer:
         self._lock = threading.Lock()
         # Committed ids, keyed by the name exactly as dumps spell it.
         self._source_ids: dict[str, int] = {}
+        # The source each outlet key led to in this run (a curated alias's source included).
+        self._source_by_key: dict[str, int] = {}
         self._tag_ids: dict[str, int] = {}
         self._author_ids: dict[str, int] = {}
         # A dry run writes nothing, so it remembers what it would have stored.
         self._seen_fingerprints: set[str] = set()
         self._seen_urls: set[str] = set()
+        self._seen_canonical: set[str] = set()
         self._workers = 0 if dry_run else workers
         self._queue: queue.Queue[list[_Row] | None] = queue.Queue(maxsize=max(self._workers, 1))
         self._writers: list[threading.Thread] = []
@@ -444,6 +471,11 @@ class Importer:
             url = None
         published_at = _aware(article.published_at)
         source = self.forced_source or _clean_name(article.source, MAX_SOURCE_NAME)
+        key = _source_key(source, None if self.forced_source else article.outlet_key)
+        canonical = None
+        if url:
+            canonical = article.canonical_url if article.url == url else None
+            canonical = canonical or canonical_of(url)
         tags = _unique_names([*article.tags, *self.extra_tags])
         language = article.language.strip().lower()
         return _Row(
@@ -453,6 +485,7 @@ class Importer:
             source=source,
             published_at=published_at,
             url=url or None,
+            canonical_url=canonical if canonical and len(canonical) <= MAX_URL_LENGTH else None,
             language=language if len(language) <= 3 else "",
             fingerprint=fingerprint(title, body),
             tags=tags,
@@ -460,6 +493,7 @@ class Importer:
             captured_at=_aware(article.captured_at),
             origin=article.origin,
             line=article.line,
+            outlet_key=(key or "")[:MAX_KEY] or None,
         )
 
     # -- writing ----------------------------------------------------------------------
@@ -504,9 +538,19 @@ class Importer:
             # A fixed order (sources and tags by name, articles by fingerprint) so two
             # imports that overlap take their locks in the same order and rarely deadlock.
             new_rows.sort(key=lambda r: r.fingerprint)
-            source_ids = self._resolve_sources(cursor, {r.source for r in new_rows if r.source})
+            source_keys: dict[str, str | None] = {}
+            for r in new_rows:
+                if r.source:
+                    source_keys.setdefault(r.source, r.outlet_key)
+            source_ids = self._resolve_sources(cursor, source_keys)
             tag_ids = self._resolve_tags(cursor, {t for r in new_rows for t in r.tags})
             author_ids = self._resolve_authors(cursor, {a for r in new_rows for a in r.authors})
+        if self.near_duplicates and new_rows:
+            # Here, in the writer: numpy lets go of the GIL, so the parser goes on meanwhile.
+            for row, signature in zip(
+                new_rows, signatures([r.body for r in new_rows]), strict=True
+            ):
+                row.signature = signature
         with transaction.atomic(), connection.cursor() as cursor:
             inserted = self._insert_articles(cursor, new_rows, source_ids) if new_rows else {}
             links = [
@@ -540,6 +584,7 @@ class Importer:
                     """,  # noqa: S608 -- table names come from the models
                     [[b[0] for b in bylines], [b[1] for b in bylines], [b[2] for b in bylines]],
                 )
+            grouped = self._group_near_duplicates(cursor, new_rows, inserted)
             created, duplicates = len(inserted), len(rows) - len(inserted)
             # Increments, in the batch's own transaction: the run's counts always match
             # the articles actually committed, whichever writer commits first. The same
@@ -553,6 +598,7 @@ class Importer:
             self._beat_at = time.monotonic()
             self.stats.created += created
             self.stats.duplicates += duplicates
+            self.stats.near_duplicates += grouped
             self._source_ids.update(source_ids)
             self._tag_ids.update(tag_ids)
             self._author_ids.update(author_ids)
@@ -564,16 +610,26 @@ class Importer:
         toasts and compresses each body before it skips it); the INSERT still skips what a
         concurrent run just added.
         """
-        seen_fp, seen_url = _stored_keys(cursor, rows)
+        seen_fp, seen_url, seen_canonical = _stored_keys(cursor, rows)
         new = []
         for row in rows:
-            if row.fingerprint in seen_fp or (row.url and row.url in seen_url):
+            if _is_repeat(row, seen_fp, seen_url, seen_canonical):
                 continue
-            seen_fp.add(row.fingerprint)
-            if row.url:
-                seen_url.add(row.url)
+            _remember(row, seen_fp, seen_url, seen_canonical)
             new.append(row)
         return new
+
+    def _group_near_duplicates(
+        self, cursor: Any, rows: list[_Row], inserted: dict[str, int]
+    ) -> int:
+        """Group the batch's new articles with their near-duplicates; returns how many
+        articles joined a group."""
+        signed = {
+            inserted[r.fingerprint]: r.signature
+            for r in rows
+            if r.signature is not None and r.fingerprint in inserted
+        }
+        return group_near_duplicates(cursor, signed)
 
     def _insert_articles(
         self, cursor: Any, rows: list[_Row], source_ids: dict[str, int]
@@ -591,8 +647,8 @@ class Importer:
                 IF to_regclass('pg_temp.{_BATCH_TABLE}') IS NULL THEN
                     CREATE TEMP TABLE {_BATCH_TABLE} (
                         title text, slug text, body text, source_id bigint,
-                        published_at timestamptz, url text, language text, fingerprint text,
-                        captured_at timestamptz
+                        published_at timestamptz, url text, canonical_url text,
+                        language text, fingerprint text, captured_at timestamptz
                     ) ON COMMIT DELETE ROWS;
                     ALTER TABLE {_BATCH_TABLE} ALTER COLUMN title SET STORAGE EXTERNAL,
                         ALTER COLUMN body SET STORAGE EXTERNAL;
@@ -613,6 +669,7 @@ class Importer:
                         source_ids[r.source] if r.source else None,
                         r.published_at,
                         r.url,
+                        r.canonical_url,
                         r.language,
                         r.fingerprint,
                         r.captured_at,
@@ -621,10 +678,11 @@ class Importer:
         cursor.execute(
             f"""
             INSERT INTO {Article._meta.db_table}
-                (title, slug, body, source_id, published_at, url, language, fingerprint,
-                 captured_at, import_fingerprint, is_hidden, import_run_id, created_at, updated_at)
-            SELECT title, slug, body, source_id, published_at, url, language, fingerprint,
-                   captured_at, fingerprint, false, %s, now(), now()
+                (title, slug, body, source_id, published_at, url, canonical_url, language,
+                 fingerprint, captured_at, import_fingerprint, is_hidden, import_run_id,
+                 created_at, updated_at)
+            SELECT title, slug, body, source_id, published_at, url, canonical_url, language,
+                   fingerprint, captured_at, fingerprint, false, %s, now(), now()
             FROM {_BATCH_TABLE}
             ON CONFLICT DO NOTHING
             RETURNING fingerprint, id
@@ -643,12 +701,89 @@ class Importer:
             self._lz4 = bool(row and row[0])
         return self._lz4
 
-    def _resolve_sources(self, cursor: Any, names: set[str]) -> dict[str, int]:
-        """Ids of sources by name, alias or domain (any case); creates the missing ones."""
+    def _resolve_sources(self, cursor: Any, keys: dict[str, str | None]) -> dict[str, int]:
+        """Ids of sources by name, alias or domain (any case), then by outlet key; creates
+        the missing ones.
+
+        `keys` maps each name to its outlet key (articles.ingest.outlets). A name matched
+        only by its key ('bbc' beside a source news.bbc.co.uk) becomes an alias of that
+        source. Names of one key that match nothing make one source, named by the first
+        of them that is not a domain (a publisher's own name) or else the shortest, with
+        the others as its aliases. Curated names and aliases come first, so they still
+        decide where a spelling goes.
+        """
+        names = set(keys)
         ids = {n: self._source_ids[n] for n in names if n in self._source_ids}
         missing = sorted(names - ids.keys())
         if not missing:
             return ids
+        ids.update(self._sources_by_name(cursor, missing))
+        self._learn_keys(keys, ids)
+        missing = [n for n in missing if n not in ids]
+        if not missing:
+            return ids
+        # One source per outlet even when two writers meet a new outlet at once; the lock
+        # ends with this short transaction.
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SOURCE_LOCK])
+        ids.update(self._sources_by_name(cursor, missing))
+        missing = [n for n in missing if n not in ids]
+        by_key: dict[str, list[str]] = {}
+        for name in missing:
+            key = keys.get(name)
+            if key:
+                by_key.setdefault(key, []).append(name)
+        if by_key:
+            cursor.execute(
+                f"SELECT DISTINCT ON (outlet_key) outlet_key, id FROM {Source._meta.db_table} "  # noqa: S608
+                "WHERE outlet_key = ANY(%s) ORDER BY outlet_key, id",
+                [sorted(by_key)],
+            )
+            # Else the source this run met under another spelling of the key (a curated
+            # alias's source, whose own key comes from its name).
+            met = {k: self._source_by_key[k] for k in by_key if k in self._source_by_key}
+            known = met | dict(cursor.fetchall())
+            aliases: list[tuple[str, int]] = []
+            firsts = []
+            for key, spellings in by_key.items():
+                if key in known:
+                    aliases += [(n, known[key]) for n in spellings]
+                else:
+                    first = min(spellings, key=_name_preference)
+                    firsts.append(first)
+            firsts_ids = self._create_missing(cursor, Source, sorted(firsts), {}, keys)
+            ids.update(firsts_ids)
+            for key, spellings in by_key.items():
+                if key not in known:
+                    first = min(spellings, key=_name_preference)
+                    aliases += [(n, firsts_ids[first]) for n in spellings if n != first]
+            for name, pk in aliases:
+                ids[name] = pk
+            if aliases:
+                cursor.execute(
+                    f"""
+                    INSERT INTO {SourceAlias._meta.db_table} (name, source_id)
+                    SELECT * FROM unnest(%s::text[], %s::bigint[])
+                    ON CONFLICT DO NOTHING
+                    """,  # noqa: S608
+                    [[n for n, _ in aliases], [pk for _, pk in aliases]],
+                )
+            missing = [n for n in missing if n not in ids]
+        ids = self._create_missing(cursor, Source, missing, ids, keys)
+        self._learn_keys(keys, ids)
+        return ids
+
+    def _learn_keys(self, keys: dict[str, str | None], ids: dict[str, int]) -> None:
+        """Remember which source each outlet key led to in this run."""
+        with self._lock:
+            for name, pk in ids.items():
+                key = keys.get(name)
+                if key:
+                    self._source_by_key.setdefault(key, pk)
+
+    @staticmethod
+    def _sources_by_name(cursor: Any, missing: list[str]) -> dict[str, int]:
+        """Ids of sources by name, alias or domain (any case), in that order."""
+        ids: dict[str, int] = {}
         source_table = Source._meta.db_table
         alias_table = SourceAlias._meta.db_table
         # Name first, then alias, then domain: the first match of each name wins.
@@ -668,7 +803,7 @@ class Importer:
         )
         for name, pk, _ in cursor.fetchall():
             ids.setdefault(name, pk)
-        return self._create_missing(cursor, Source, missing, ids)
+        return ids
 
     def _resolve_tags(self, cursor: Any, names: set[str]) -> dict[str, int]:
         ids = {n: self._tag_ids[n] for n in names if n in self._tag_ids}
@@ -703,7 +838,12 @@ class Importer:
 
     @classmethod
     def _create_missing(
-        cls, cursor: Any, model: _Named, names: list[str], ids: dict[str, int]
+        cls,
+        cursor: Any,
+        model: _Named,
+        names: list[str],
+        ids: dict[str, int],
+        keys: dict[str, str | None] | None = None,
     ) -> dict[str, int]:
         """Create the named sources, tags or authors not in `ids`; returns `ids` with all of
         them.
@@ -712,18 +852,20 @@ class Importer:
         they go in with one INSERT. A name whose slug is taken (or shared in the batch), or
         that another import creates at the same moment, is left to `_create`, one by one.
         """
-        rows = []  # (name, slug, domain)
+        keys = keys or {}
+        rows = []  # (name, slug, domain, outlet key)
         for name in names:
             if name not in ids:
                 domain = _source_domain(name) if model is Source else ""
                 slug = base_slug(name.replace(".", " ") if domain else name, max_length=MAX_SLUG)
-                rows.append((name, slug, domain))
+                key = (keys.get(name) or outlet_key(name) or "") if model is Source else ""
+                rows.append((name, slug, domain, key))
         if not rows:
             return ids
         table = model._meta.db_table
         cursor.execute(
             f"SELECT slug FROM {table} WHERE slug = ANY(%s)",  # noqa: S608
-            [[slug for _, slug, _ in rows]],
+            [[row[1] for row in rows]],
         )
         taken = {slug for (slug,) in cursor.fetchall()}
         free = []  # the first name (in sorted order) of each free slug
@@ -733,29 +875,37 @@ class Importer:
                 free.append(row)
         if free:
             # ON CONFLICT skips a name (any case) or slug another import has just added.
-            columns = "name, slug, homepage, domain" if model is Source else "name, slug"
-            values = "n, s, '', d" if model is Source else "n, s"
+            columns = (
+                "name, slug, homepage, domain, outlet_key" if model is Source else "name, slug"
+            )
+            values = "n, s, '', d, k" if model is Source else "n, s"
             cursor.execute(
                 f"""
                 INSERT INTO {table} ({columns})
-                SELECT {values} FROM unnest(%s::text[], %s::text[], %s::text[]) AS u(n, s, d)
+                SELECT {values}
+                FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[]) AS u(n, s, d, k)
                 ON CONFLICT DO NOTHING
                 RETURNING name, id
                 """,  # noqa: S608 -- table and column names come from the code
-                [[r[0] for r in free], [r[1] for r in free], [r[2] for r in free]],
+                [
+                    [r[0] for r in free],
+                    [r[1] for r in free],
+                    [r[2] for r in free],
+                    [r[3] for r in free],
+                ],
             )
             ids.update(cursor.fetchall())
         # Another spelling of a name just inserted ("politics" after "Politics") is that row;
         # ASCII only, where Python's lower() agrees with PostgreSQL's (outside a Turkish locale).
-        by_lower = {name.lower(): ids[name] for name, _, _ in free if name in ids}
-        for name, _, _ in rows:
+        by_lower = {row[0].lower(): ids[row[0]] for row in free if row[0] in ids}
+        for name, _, _, key in rows:
             if name not in ids:
                 known = by_lower.get(name.lower()) if name.isascii() else None
-                ids[name] = known if known is not None else cls._create(cursor, model, name)
+                ids[name] = known if known is not None else cls._create(cursor, model, name, key)
         return ids
 
     @staticmethod
-    def _create(cursor: Any, model: _Named, name: str) -> int:
+    def _create(cursor: Any, model: _Named, name: str, key: str = "") -> int:
         """Insert a source, tag or author, or find the row another import just committed.
 
         The unique index on lower(name) decides races: ON CONFLICT waits for the other
@@ -771,9 +921,9 @@ class Importer:
             slug = unique_slug(model, slug_text, max_length=MAX_SLUG)
             if is_source:
                 cursor.execute(
-                    f"INSERT INTO {table} (name, slug, homepage, domain) VALUES (%s, %s, '', %s) "  # noqa: S608
-                    "ON CONFLICT DO NOTHING RETURNING id",
-                    [name, slug, domain],
+                    f"INSERT INTO {table} (name, slug, homepage, domain, outlet_key) "  # noqa: S608
+                    "VALUES (%s, %s, '', %s, %s) ON CONFLICT DO NOTHING RETURNING id",
+                    [name, slug, domain, key],
                 )
             else:
                 cursor.execute(
@@ -797,19 +947,21 @@ class Importer:
     def _count_dry_run(self, rows: list[_Row]) -> None:
         """Count what a real run would create, reading the archive and writing nothing."""
         with connection.cursor() as cursor:
-            stored_fps, stored_urls = _stored_keys(cursor, rows)
+            stored_fps, stored_urls, stored_canonicals = _stored_keys(cursor, rows)
+        seen_fp, seen_url, seen_canonical = (
+            self._seen_fingerprints,
+            self._seen_urls,
+            self._seen_canonical,
+        )
+        seen_fp.update(stored_fps)
+        seen_url.update(stored_urls)
+        seen_canonical.update(stored_canonicals)
         for row in rows:
-            if (
-                row.fingerprint in stored_fps
-                or row.fingerprint in self._seen_fingerprints
-                or (row.url and (row.url in stored_urls or row.url in self._seen_urls))
-            ):
+            if _is_repeat(row, seen_fp, seen_url, seen_canonical):
                 self.stats.duplicates += 1
                 continue
             self.stats.created += 1
-            self._seen_fingerprints.add(row.fingerprint)
-            if row.url:
-                self._seen_urls.add(row.url)
+            _remember(row, seen_fp, seen_url, seen_canonical)
 
     # -- bookkeeping ------------------------------------------------------------------
 
@@ -871,25 +1023,152 @@ class Importer:
                 connection.close()
 
 
-def _stored_keys(cursor: Any, rows: list[_Row]) -> tuple[set[str], set[str]]:
-    """The fingerprints and URLs of `rows` the archive already holds.
+def group_near_duplicates(cursor: Any, signed: dict[int, tuple[int, ...]]) -> int:
+    """Store the band keys of stored articles (id: signature), find their near-duplicates
+    among each other and the archive, and put each set of near-duplicates in one group;
+    returns how many articles joined a group (new ones, and stored ones that had none).
+
+    Candidates are the articles sharing a band key (one indexed query); each is checked
+    against THRESHOLD with its signature, recomputed from its stored body (candidates are
+    few). An advisory lock held to the commit makes batches written at the same time see
+    each other's keys. An article that links two groups joins them into the older one.
+    """
+    if not signed:
+        return 0
+    keys = dict(zip(signed, band_keys_of(list(signed.values())), strict=True))
+    band_table = NearDuplicateBand._meta.db_table
+    article_table = Article._meta.db_table
+    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [NEAR_DUPLICATE_LOCK])
+    all_keys = sorted({k for ks in keys.values() for k in ks})
+    # The oldest few holders of each key: a key that thousands of articles share (a
+    # template body) costs no more than one of a few.
+    cursor.execute(
+        f"""
+        SELECT k, b.article_id FROM unnest(%s::bigint[]) k CROSS JOIN LATERAL (
+            SELECT article_id FROM {band_table} WHERE band_key = k
+            ORDER BY band_key, article_id LIMIT %s
+        ) b
+        """,  # noqa: S608
+        [all_keys, MAX_CANDIDATES],
+    )
+    holders: dict[int, list[int]] = {}
+    for key, pk in cursor.fetchall():
+        holders.setdefault(key, []).append(pk)
+    for pk, ks in keys.items():
+        for key in ks:
+            if len(holders.setdefault(key, [])) < MAX_CANDIDATES:
+                holders[key].append(pk)
+    cursor.execute(
+        f"""
+        INSERT INTO {band_table} (band_key, article_id)
+        SELECT * FROM unnest(%s::bigint[], %s::bigint[])
+        """,  # noqa: S608 -- table names come from the models
+        [
+            [k for ks in keys.values() for k in ks],
+            [pk for pk, ks in keys.items() for _ in ks],
+        ],
+    )
+    pairs: set[tuple[int, int]] = set()
+    for pk, ks in keys.items():
+        shared = Counter(other for key in ks for other in holders[key] if other != pk)
+        # The candidates sharing most bands first: near-duplicates share many.
+        for other, _ in shared.most_common(MAX_CANDIDATES):
+            pairs.add((min(pk, other), max(pk, other)))
+    if not pairs:
+        return 0
+    stored = {pk for pair in pairs for pk in pair} - signed.keys()
+    known: dict[int, tuple[int, ...] | None] = dict(signed)
+    groups: dict[int, int | None] = {}
+    if stored:
+        cursor.execute(
+            f"SELECT id, body, duplicate_group FROM {article_table} WHERE id = ANY(%s)",  # noqa: S608
+            [sorted(stored)],
+        )
+        found = cursor.fetchall()
+        known.update(
+            zip([pk for pk, _, _ in found], signatures([b for _, b, _ in found]), strict=True)
+        )
+        groups.update((pk, group) for pk, _, group in found)
+    parent: dict[int, int] = {}
+
+    def root(pk: int) -> int:
+        while parent.get(pk, pk) != pk:
+            pk = parent[pk]
+        return pk
+
+    for a, b in sorted(pairs):
+        sig_a, sig_b = known.get(a), known.get(b)
+        if sig_a is not None and sig_b is not None and is_near_duplicate(sig_a, sig_b):
+            ra, rb = root(a), root(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    components: dict[int, list[int]] = {}
+    for pk in parent.keys() | set(parent.values()):
+        components.setdefault(root(pk), []).append(pk)
+    joined = 0
+    for members in components.values():
+        old_groups = sorted({g for pk in members if (g := groups.get(pk)) is not None})
+        group = old_groups[0] if old_groups else min(members)
+        cursor.execute(
+            f"""
+            UPDATE {article_table} SET duplicate_group = %s
+            WHERE (id = ANY(%s) OR duplicate_group = ANY(%s))
+              AND duplicate_group IS DISTINCT FROM %s
+            """,  # noqa: S608
+            [group, members, old_groups, group],
+        )
+        # New articles and stored ones that had no group: the same total whichever of two
+        # batches written at once finds a pair.
+        joined += sum(1 for pk in members if groups.get(pk) is None)
+    return joined
+
+
+def _stored_keys(cursor: Any, rows: list[_Row]) -> tuple[set[str], set[str], set[str]]:
+    """The fingerprints, URLs and canonical URLs of `rows` the archive already holds.
 
     An article matches by the fingerprint it was imported with (which a curator's edit of
-    its title or body leaves alone), by its current fingerprint, or by URL.
+    its title or body leaves alone), by its current fingerprint, by URL or by canonical URL.
     """
     fps = [r.fingerprint for r in rows]
     cursor.execute(
-        f"SELECT fingerprint, import_fingerprint, url FROM {Article._meta.db_table} "  # noqa: S608
-        "WHERE import_fingerprint = ANY(%s) OR fingerprint = ANY(%s) OR url = ANY(%s)",
-        [fps, fps, [r.url for r in rows if r.url]],
+        f"""
+        SELECT fingerprint, import_fingerprint, url, canonical_url FROM {Article._meta.db_table}
+        WHERE import_fingerprint = ANY(%s) OR fingerprint = ANY(%s) OR url = ANY(%s)
+            OR canonical_url = ANY(%s)
+        """,  # noqa: S608 -- table names come from the models
+        [
+            fps,
+            fps,
+            [r.url for r in rows if r.url],
+            [r.canonical_url for r in rows if r.canonical_url],
+        ],
     )
     stored_fps: set[str] = set()
     stored_urls: set[str] = set()
-    for fp, import_fp, url in cursor.fetchall():
+    stored_canonicals: set[str] = set()
+    for fp, import_fp, url, canonical in cursor.fetchall():
         stored_fps.update(f for f in (fp, import_fp) if f)
         if url:
             stored_urls.add(url)
-    return stored_fps, stored_urls
+        if canonical:
+            stored_canonicals.add(canonical)
+    return stored_fps, stored_urls, stored_canonicals
+
+
+def _is_repeat(row: _Row, fps: set[str], urls: set[str], canonicals: set[str]) -> bool:
+    return (
+        row.fingerprint in fps
+        or (row.url is not None and row.url in urls)
+        or (row.canonical_url is not None and row.canonical_url in canonicals)
+    )
+
+
+def _remember(row: _Row, fps: set[str], urls: set[str], canonicals: set[str]) -> None:
+    fps.add(row.fingerprint)
+    if row.url:
+        urls.add(row.url)
+    if row.canonical_url:
+        canonicals.add(row.canonical_url)
 
 
 def _is_deadlock(exc: BaseException) -> bool:
@@ -935,6 +1214,27 @@ def _aware(moment: datetime | None) -> datetime | None:
     if moment is not None and timezone.is_naive(moment):
         return moment.replace(tzinfo=UTC)
     return moment
+
+
+def _source_key(name: str | None, url_key: str | None) -> str | None:
+    """The outlet key a source name is filed under: the name's own key, or the key of the
+    article's URL when one of the two begins the other ('BBC News' on bbc.co.uk: 'bbc').
+
+    The URL alone does not decide: a Reuters story on a portal's site is still Reuters.
+    """
+    if not name:
+        return None
+    own = outlet_key(name)
+    related = own and url_key and (own.startswith(url_key) or url_key.startswith(own))
+    if related and min(len(own or ""), len(url_key or "")) >= 3:
+        return url_key
+    return own
+
+
+def _name_preference(name: str) -> tuple[bool, int, str]:
+    """Which spelling of a new outlet names its source: a publisher's own name before a
+    domain, then the shortest."""
+    return (_looks_like_domain(name), len(name), name.lower())
 
 
 def _source_domain(name: str) -> str:

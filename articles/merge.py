@@ -26,6 +26,7 @@ from django.utils.text import slugify
 from .models import (
     Article,
     Author,
+    NearDuplicateBand,
     Source,
     SourceAlias,
     SourceRedirect,
@@ -218,7 +219,12 @@ def set_hidden(
     articles: QuerySet[Article] | Iterable[int], hidden: bool, *, user: Any = None
 ) -> int:
     """Hide articles from every public page (or show them again); returns how many changed."""
-    ids = _article_ids(articles)
+    return _set_hidden(
+        _article_ids(articles), hidden, user=user, reason="Hidden" if hidden else "Unhidden"
+    )
+
+
+def _set_hidden(ids: list[int], hidden: bool, *, user: Any, reason: str) -> int:
     with transaction.atomic():
         record_baseline(ids)
         with connection.cursor() as cursor:
@@ -231,7 +237,7 @@ def set_hidden(
                 [hidden, timezone.now(), ids, hidden],
             )
             changed = sorted(row[0] for row in cursor.fetchall())
-        record_history(changed, user=user, reason="Hidden" if hidden else "Unhidden")
+        record_history(changed, user=user, reason=reason)
     return len(changed)
 
 
@@ -391,3 +397,70 @@ def tag_ids_of_version(history_id: int) -> list[int]:
         "tag_id", flat=True
     )
     return list(Tag.objects.filter(pk__in=list(tag_ids)).values_list("pk", flat=True))
+
+
+def merge_near_duplicates(
+    keep: QuerySet[Article] | Iterable[int], *, user: Any = None
+) -> tuple[int, int]:
+    """Keep each given article and hide the other versions of its near-duplicate group;
+    returns (groups merged, articles hidden). The hidden versions stay in the group and in
+    the archive, and each gets a history entry saying which article it was merged into."""
+    kept = Article.objects.filter(pk__in=_article_ids(keep), duplicate_group__isnull=False)
+    by_group: dict[int, int] = {}
+    for pk, group in kept.order_by("pk").values_list("pk", "duplicate_group"):
+        if group is not None:
+            by_group.setdefault(group, pk)
+    hidden = 0
+    with transaction.atomic():
+        for group, pk in sorted(by_group.items()):
+            others = list(
+                Article.objects.filter(duplicate_group=group, is_hidden=False)
+                .exclude(pk=pk)
+                .values_list("pk", flat=True)
+            )
+            hidden += _set_hidden(others, True, user=user, reason=f"Merged into version #{pk}")
+    return len(by_group), hidden
+
+
+def split_near_duplicates(articles: QuerySet[Article] | Iterable[int], *, user: Any = None) -> int:
+    """Take articles out of their near-duplicate groups (a curator says they are different
+    stories); returns how many left a group. Their band keys go too, so no later import
+    puts them back; a group left with one article is no group."""
+    ids = _article_ids(articles)
+    table = _q(Article._meta.db_table)
+    with transaction.atomic():
+        record_baseline(ids)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                UPDATE {table} a SET duplicate_group = NULL, updated_at = %s
+                FROM {table} old
+                WHERE old.id = a.id AND a.id = ANY(%s) AND a.duplicate_group IS NOT NULL
+                RETURNING a.id, old.duplicate_group
+                """,  # noqa: S608
+                [timezone.now(), ids],
+            )
+            rows = cursor.fetchall()
+            changed = sorted(pk for pk, _ in rows)
+            groups = sorted({group for _, group in rows})
+            cursor.execute(
+                f"DELETE FROM {_q(NearDuplicateBand._meta.db_table)} WHERE article_id = ANY(%s)",  # noqa: S608
+                [changed],
+            )
+            # A group of one left behind: its last article has no other version now.
+            cursor.execute(
+                f"""
+                SELECT min(id) FROM {table} WHERE duplicate_group = ANY(%s)
+                GROUP BY duplicate_group HAVING count(*) = 1
+                """,  # noqa: S608
+                [groups],
+            )
+            alone = [pk for (pk,) in cursor.fetchall()]
+            record_baseline(alone)
+            cursor.execute(
+                f"UPDATE {table} SET duplicate_group = NULL, updated_at = %s WHERE id = ANY(%s)",  # noqa: S608
+                [timezone.now(), alone],
+            )
+        record_history(changed, user=user, reason="Split from its near-duplicates")
+        record_history(alone, user=user, reason="Its near-duplicates were split off")
+    return len(changed)

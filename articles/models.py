@@ -81,6 +81,9 @@ class Source(models.Model):
     domain = models.CharField(
         max_length=253, blank=True, help_text="Web domain without www., e.g. bbc.co.uk"
     )
+    # One key per outlet however dumps name it ('bbc' for news.bbc.co.uk, www.bbc.com and
+    # 'bbc'): the importer files a new spelling with the same key under this source.
+    outlet_key = models.CharField(max_length=100, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -88,13 +91,23 @@ class Source(models.Model):
             # Dumps spell outlets in any case; one row per outlet whatever the case.
             models.UniqueConstraint(Lower("name"), name="source_name_ci_unique"),
         ]
+        indexes = [
+            # The importer's match of a new spelling to its outlet.
+            models.Index(
+                fields=["outlet_key"], name="source_outlet_key_idx", condition=~Q(outlet_key="")
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        from .ingest.outlets import outlet_key
+
         if not self.slug:
             self.slug = unique_slug(Source, self.name)
+        if not self.outlet_key:
+            self.outlet_key = outlet_key(self.domain or self.name) or ""
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -254,6 +267,16 @@ class ImportRun(models.Model):
         return f"Import #{self.pk} ({self.started_at:%Y-%m-%d %H:%M})"
 
 
+def canonical_of(url: str | None) -> str | None:
+    """The de-duplication form of a stored URL (None when it is not an http(s) address)."""
+    from .ingest.urls import read_url
+
+    if not url:
+        return None
+    kept, _ = read_url(url)
+    return kept.canonical if kept is not None else None
+
+
 class ArticleQuerySet(models.QuerySet["Article"]):
     def visible(self) -> ArticleQuerySet:
         """What the public may see: everything a curator has not hidden."""
@@ -338,6 +361,9 @@ class Article(models.Model):
     )
     published_at = models.DateTimeField(null=True, blank=True)
     url = models.URLField(max_length=2000, null=True, blank=True)
+    # The URL without tracking parameters, fragment, AMP markers or trailing slash
+    # (articles.ingest.urls): the de-duplication key; `url` stays as given, for display.
+    canonical_url = models.CharField(max_length=2000, null=True, blank=True, editable=False)
     language = models.CharField(max_length=3, blank=True, help_text="ISO 639-1 code")
     tags = models.ManyToManyField(Tag, blank=True, related_name="articles")
     # In byline order (ArticleAuthor.position).
@@ -352,6 +378,9 @@ class Article(models.Model):
     # recognises an article a curator has edited by it. None for articles made by hand.
     import_fingerprint = models.CharField(max_length=64, null=True, blank=True, editable=False)
     is_hidden = models.BooleanField(default=False)
+    # Near-duplicates (syndicated copies, lightly edited versions) share a group: the id of
+    # the group's first article. Null for an article with no near-duplicate.
+    duplicate_group = models.BigIntegerField(null=True, blank=True, editable=False)
     import_run = models.ForeignKey(
         ImportRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
     )
@@ -366,7 +395,7 @@ class Article(models.Model):
 
     history = HistoricalRecords(
         m2m_fields=[tags],
-        excluded_fields=["fingerprint", "import_fingerprint", "created_at"],
+        excluded_fields=["fingerprint", "import_fingerprint", "canonical_url", "created_at"],
         bases=[BylineHistory],
     )
 
@@ -384,6 +413,7 @@ class Article(models.Model):
                 name="article_import_fingerprint_unique",
                 condition=Q(import_fingerprint__isnull=False),
             ),
+            models.UniqueConstraint(fields=["canonical_url"], name="article_canonical_url_unique"),
         ]
         indexes = [
             # The admin's list, newest first, and its date hierarchy.
@@ -396,6 +426,12 @@ class Article(models.Model):
             models.Index(fields=["source", "published_at"], name="article_source_date_idx"),
             # The admin's language filter.
             models.Index(fields=["language"], name="article_language_idx"),
+            # An article's other versions, and the admin's "has near-duplicates" filter.
+            models.Index(
+                fields=["duplicate_group"],
+                name="article_duplicate_group_idx",
+                condition=Q(duplicate_group__isnull=False),
+            ),
             # Curators' filter; hidden rows are few.
             models.Index(
                 fields=["is_hidden"], name="article_hidden_idx", condition=Q(is_hidden=True)
@@ -411,10 +447,24 @@ class Article(models.Model):
         if not self.slug:
             self.slug = slugify(self.title, allow_unicode=True)[:120].strip("-") or "article"
         self.fingerprint = fingerprint(self.title, self.body)
+        self.canonical_url = canonical_of(self.url)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return article_path(self.pk, self.slug)
+
+    def other_versions(self) -> ArticleQuerySet:
+        """The visible near-duplicates of this article, oldest first."""
+        if self.duplicate_group is None:
+            return Article.objects.none()
+        return (
+            Article.objects.visible()
+            .filter(duplicate_group=self.duplicate_group)
+            .exclude(pk=self.pk)
+            .select_related("source")
+            .defer("body")
+            .order_by(F("published_at").asc(nulls_last=True), "id")
+        )
 
     def original_link(self) -> str | None:
         """The stored URL when it may be shown as a link (http or https), else None: a dump's
@@ -468,3 +518,27 @@ def byline_of(article_id: int | None) -> list[list[Any]]:
 def _record_byline(sender: Any, instance: Any, history_instance: Any, **kwargs: Any) -> None:
     if isinstance(instance, Article):
         history_instance.history_byline = byline_of(instance.pk)
+
+
+class NearDuplicateBand(models.Model):
+    """One band key of an article's MinHash signature (articles.ingest.neardup): the
+    importer finds an article's near-duplicates among stored ones by an indexed lookup of
+    its keys, with no structure of the whole archive in memory."""
+
+    band_key = models.BigIntegerField()
+    # No constraint in the database: a foreign-key check per key cost the import as much as
+    # the rest of the step. Django's deletes still take an article's keys with it; a key
+    # left by a raw delete names no article and is passed over.
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+
+    class Meta:
+        db_table = "articles_nearduplicate_band"
+        indexes = [
+            # The importer's lookup of candidates (the oldest few of a key: index only).
+            models.Index(fields=["band_key", "article"], name="neardup_band_key_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.band_key} → {self.article_id}"

@@ -15,7 +15,16 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from . import merge
-from .models import Article, ArticleAuthor, ArticleQuerySet, Author, ImportRun, Source, Tag
+from .models import (
+    Article,
+    ArticleAuthor,
+    ArticleQuerySet,
+    Author,
+    ImportRun,
+    NearDuplicateBand,
+    Source,
+    Tag,
+)
 
 BATCH = 1000
 DELETED_REASON = "Deleted with its import run"
@@ -63,6 +72,7 @@ def delete_run_articles(runs: QuerySet[ImportRun] | list[ImportRun], *, user: An
             merge.record_deletion(ids, user=user, reason=DELETED_REASON)
             Article.tags.through.objects.filter(article_id__in=ids).delete()
             ArticleAuthor.objects.filter(article_id__in=ids).delete()
+            NearDuplicateBand.objects.filter(article_id__in=ids).delete()
             deleted += Article.objects.filter(pk__in=ids)._raw_delete(Article.objects.db)
     Source.objects.filter(pk__in=source_ids, articles=None).delete()
     Tag.objects.filter(pk__in=tag_ids, articles=None).delete()

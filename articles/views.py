@@ -475,6 +475,7 @@ def article_detail(request: HttpRequest, id: int, slug: str) -> HttpResponse:
             "dir": "rtl" if article.language in RTL_LANGUAGES else "auto",
             "language_name": language_name(article.language),
             "related": related_articles(article, [t.pk for t in tags], RELATED),
+            "other_versions": list(article.other_versions()[:OTHER_VERSIONS]),
             "q": q,
             **_neighbours(request, article),
         },
@@ -502,6 +503,8 @@ def article_citation(request: HttpRequest, id: int, kind: str) -> HttpResponse:
     return response
 
 
+# How many of an article's near-duplicates its page lists.
+OTHER_VERSIONS = 50
 # How many related articles an article page shows.
 RELATED = 5
 

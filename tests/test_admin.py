@@ -282,6 +282,19 @@ def test_an_edit_with_a_url_already_used_is_a_form_error(editor_client):
     assert "already exists" in response.content.decode()
 
 
+def test_an_edit_with_another_form_of_a_used_url_is_a_form_error(editor_client):
+    first = make_article("A", url="https://example.org/a")
+    other = make_article("B")
+    response = editor_client.post(
+        change_url(other), article_form_data(other, url="https://example.org/a/?utm_source=x#top")
+    )
+    assert response.status_code == 200
+    assert f"#{first.pk}" in response.content.decode()
+    assert "has this address already" in response.content.decode()
+    other.refresh_from_db()
+    assert other.url is None
+
+
 def test_a_bad_language_code_is_a_form_error(editor_client):
     article = make_article("A")
     response = editor_client.post(change_url(article), article_form_data(article, language="e1"))

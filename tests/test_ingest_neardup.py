@@ -62,3 +62,20 @@ def test_the_cost_per_article_is_small():
     per_article = (time.process_time() - start) / 200
     print(f"MinHash signature: {per_article * 1000:.2f} ms CPU per 400-word article")
     assert per_article < 0.005
+
+
+def test_a_batch_gives_each_body_its_own_signature_and_short_bodies_none():
+    from articles.ingest.neardup import band_keys, signature_of, signatures
+
+    bodies = [STORY, "", "Too short to compare.", OTHER, STORY.upper(), "Two words", "one"]
+    found = signatures(bodies)
+    assert found == [signature_of(body) for body in bodies]
+    assert found[0] == found[4] == minhash_signature(STORY)
+    assert found[1] is None and found[2] is None and found[5] is None
+    assert signatures(["Two words"]) == signatures(["one"]) == [None]
+    assert minhash_signature("one") != minhash_signature("two")
+    assert len(band_keys(minhash_signature(STORY))) == 16
+    assert (
+        len(set(band_keys(minhash_signature(STORY))) & set(band_keys(minhash_signature(OTHER))))
+        == 0
+    )

@@ -49,7 +49,7 @@ def split_reports(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("articles", "0013_authors_captured")]
+    dependencies = [("articles", "0014_canonical_neardup")]
 
     operations = [
         migrations.AddField(

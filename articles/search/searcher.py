@@ -217,6 +217,8 @@ def search(request: SearchRequest) -> SearchResults:
                 snippets=request.snippets,
                 include_hidden=request.include_hidden,
             )
+            if request.offset is None:
+                articles = collapse_versions(articles)
     finally:
         if pending is not None:
             facets = pending.result()
@@ -564,6 +566,40 @@ def fetch_articles(
         else:
             article.snippet = lead(text)
     return articles
+
+
+def collapse_versions(articles: list[Any]) -> list[Any]:
+    """The page's articles with one version per near-duplicate group: the first (highest
+    ranked) of each, with `similar` set to how many other visible versions its group holds
+    in the archive. Counts, facets and pages stay counts of articles."""
+    from django.db.models import Count
+
+    from articles.models import Article
+
+    groups = {a.duplicate_group for a in articles if a.duplicate_group is not None}
+    sizes: dict[int, int] = {}
+    if groups:
+        counted = (
+            Article.objects.visible()
+            .filter(duplicate_group__in=groups)
+            .order_by()
+            .values_list("duplicate_group")
+            .annotate(n=Count("id"))
+            .values_list("duplicate_group", "n")
+        )
+        sizes = {group: n for group, n in counted if group is not None}
+    shown: list[Any] = []
+    seen: set[int] = set()
+    for article in articles:
+        group = article.duplicate_group
+        article.similar = 0
+        if group is not None:
+            if group in seen:
+                continue
+            seen.add(group)
+            article.similar = max(0, sizes.get(group, 0) - (0 if article.is_hidden else 1))
+        shown.append(article)
+    return shown
 
 
 def marked_article(article: Any, q: str) -> tuple[Any, list[Any]] | None:

@@ -207,6 +207,12 @@ def result_item(article: Any, link_qs: str = "", position: int = 0) -> SafeStrin
     if language:
         html.append(f'<span class="language">{language}</span>\n    ')
     html.append("</p>\n")
+    similar = getattr(article, "similar", 0)
+    if similar:
+        # Not in the f-string: xgettext skips those.
+        text = _escape(ngettext("%(n)s similar", "%(n)s similar", similar) % {"n": similar})
+        versions = _escape(article.get_absolute_url() + "#other-versions")
+        html.append(f'  <p class="similar"><a href="{versions}">{text}</a></p>\n')
     if article.snippet:
         snippet = conditional_escape(article.snippet)
         html.append(f'  <p class="snippet" lang="{language}" dir="{direction}">{snippet}</p>\n')

@@ -85,6 +85,11 @@ class Command(BaseCommand):
             metavar="N",
             help=f"articles per transaction (default {DEFAULT_BATCH_SIZE})",
         )
+        parser.add_argument(
+            "--no-near-duplicates",
+            action="store_true",
+            help="do not group near-duplicates (syndicated copies, lightly edited versions)",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         paths: list[str] = opts["paths"]
@@ -107,7 +112,11 @@ class Command(BaseCommand):
         read = ReadProgress(None if "-" in paths else input_size(paths))
         progress = _Progress(self, opts.get("stderr") or sys.stderr, read)
         try:
-            recorded = parse_options_as_dict(options) | {"batch_size": batch_size}
+            near_duplicates = not opts["no_near_duplicates"]
+            recorded = parse_options_as_dict(options) | {
+                "batch_size": batch_size,
+                "near_duplicates": near_duplicates,
+            }
             run = start_run(paths, recorded, dry_run=dry_run)
             importer = import_paths(
                 paths,
@@ -120,6 +129,7 @@ class Command(BaseCommand):
                 on_error=progress.error,
                 on_progress=progress.update,
                 read_progress=read,
+                near_duplicates=near_duplicates,
             )
         except DatabaseError as exc:
             progress.close()
