@@ -14,10 +14,11 @@ repeat work: the index always ends equal to the database.
 
 One process writes at a time: a PostgreSQL advisory lock guards the writer (tantivy
 takes a file lock as well). A process that finds it held leaves the work to the holder,
-which looks at the log once more after letting go. `ingest` holds it for a whole import
-and catches up after every batch; a web process catches up right after a request that
-may have written (newsarchive/middleware.py); `manage.py index` catches up once or follows
-the log; `manage.py reindex` rebuilds from every article.
+which looks at the log again after letting go, until nothing is applicable (`close`).
+`ingest` holds it for a whole import and catches up after every batch; a web process
+catches up right after a request that may have written (newsarchive/middleware.py);
+`manage.py index` catches up once or follows the log; `manage.py reindex` rebuilds from
+every article.
 
 Each index records its horizon in `articles_search_follower` under SEARCH_INDEX_NAME, and
 the log is pruned below the oldest horizon, so several indexes (one per web machine, each
