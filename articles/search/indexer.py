@@ -140,7 +140,7 @@ class IndexSession:
         goes on until nothing is applicable or another process holds the lock (which then
         looks). A change committed but above the horizon (an older transaction still runs,
         which may never catch up: an import's heartbeat, a cache write) is waited for, up to
-        LOOK_AGAIN_WAIT seconds.
+        LOOK_AGAIN_WAIT seconds from the last look that applied something.
         """
         if not self._let_go() or not look_again or connection.in_atomic_block:
             return  # (inside a transaction a catch-up applies nothing: its commit will)
@@ -156,6 +156,7 @@ class IndexSession:
                     again._let_go()
                 if result.locked_out or result.horizon <= before:
                     return  # the holder looks again when it lets go; or nothing to gain
+                deadline = time.monotonic() + LOOK_AGAIN_WAIT
             elif waiting and time.monotonic() < deadline:
                 time.sleep(0.05)
             else:
