@@ -15,10 +15,11 @@ repeat work: the index always ends equal to the database.
 
 One process writes at a time: a PostgreSQL advisory lock guards the writer (tantivy
 takes a file lock as well). A process that finds it held leaves the work to the holder,
-which looks at the log once more after letting go. `ingest` holds it for a whole import
-and catches up after every batch; a web process catches up right after a request that
-may have written (newsarchive/middleware.py); `manage.py index` catches up once or follows
-the log; `manage.py reindex` rebuilds from every article.
+which looks at the log again after letting go, until nothing is applicable (`close`).
+`ingest` holds it for a whole import and catches up after every batch; a web process
+catches up right after a request that may have written (newsarchive/middleware.py);
+`manage.py index` catches up once or follows the log; `manage.py reindex` rebuilds from
+every article.
 
 Each index records its horizon in `articles_search_follower` under SEARCH_INDEX_NAME, and
 the log is pruned below the oldest horizon, so several indexes (one per web machine, each
@@ -48,6 +49,9 @@ logger = logging.getLogger(__name__)
 _LOCK_CLASS = 0x6E657773
 # Articles read from PostgreSQL per round trip.
 READ_CHUNK = 2_000
+# How long a holder that lets go waits for older transactions to end, when changes committed
+# after them are in the log but not yet below the horizon.
+LOOK_AGAIN_WAIT = 5.0
 
 _ROWS_SQL = """
     SELECT a.id, a.title, a.body, a.language, a.source_id, a.published_at, a.is_hidden,
@@ -132,21 +136,47 @@ class IndexSession:
         return self._rebuild(progress)
 
     def close(self, *, look_again: bool = True) -> None:
-        """Finish merging, let go of the writer and the lock, and look at the log once more
-        (a change committed while another process was locked out waits for no one)."""
+        """Finish merging and let go of the writer and the lock; then look at the log again
+        until it holds nothing this index could still apply.
+
+        A process that finds the lock held leaves its change to the holder, and that includes
+        a holder that is looking again: so every holder looks again after letting go, and
+        goes on until nothing is applicable or another process holds the lock (which then
+        looks). A change committed but above the horizon (an older transaction still runs,
+        which may never catch up: an import's heartbeat, a cache write) is waited for, up to
+        LOOK_AGAIN_WAIT seconds from the last look that applied something.
+        """
+        if not self._let_go() or not look_again or connection.in_atomic_block:
+            return  # (inside a transaction a catch-up applies nothing: its commit will)
+        deadline = time.monotonic() + LOOK_AGAIN_WAIT
+        while _has_index():
+            applicable, waiting = _log_state()
+            if applicable:
+                before = _index_horizon() or 0
+                again = IndexSession(heap_mb=self.heap_mb, threads=self.threads)
+                try:
+                    result = again.catch_up(rebuild=False)
+                finally:
+                    again._let_go()
+                if result.locked_out or result.horizon <= before:
+                    return  # the holder looks again when it lets go; or nothing to gain
+                deadline = time.monotonic() + LOOK_AGAIN_WAIT
+            elif waiting and time.monotonic() < deadline:
+                time.sleep(0.05)
+            else:
+                return
+
+    def _let_go(self) -> bool:
+        """Finish merging, drop the writer and unlock; whether this session held the lock."""
         if self._writer is not None:
             writer, self._writer = self._writer, None
             writer.wait_merging_threads()
-        if self._locked:
-            self._locked = False
-            with connection.cursor() as cursor:
-                _unlock(cursor)
-            if look_again and _has_index() and applicable_changes():
-                again = IndexSession(heap_mb=self.heap_mb, threads=self.threads)
-                try:
-                    again.catch_up(rebuild=False)
-                finally:
-                    again.close(look_again=False)
+        if not self._locked:
+            return False
+        self._locked = False
+        with connection.cursor() as cursor:
+            _unlock(cursor)
+        return True
 
     # -- applying ---------------------------------------------------------------------
 
@@ -315,14 +345,24 @@ def _row(row: Iterable[Any]) -> ArticleRow:
 def applicable_changes() -> bool:
     """Whether the log holds changes this index has not applied that a catch-up could apply
     now (committed below the current horizon)."""
+    return _log_state()[0]
+
+
+def _log_state() -> tuple[bool, bool]:
+    """(applicable, waiting): whether the log holds changes this index has not applied that
+    are below the current horizon, and whether it holds committed ones at or above it (an
+    older transaction still runs). Rows this statement sees are committed ones."""
     horizon = _index_horizon() or 0
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT EXISTS (SELECT 1 FROM articles_search_change WHERE xid >= %s::text::xid8 "  # noqa: S608
-            f"AND xid < ({_HORIZON_SQL})::text::xid8)",
+            f"WITH h AS (SELECT ({_HORIZON_SQL})::text::xid8 AS horizon) "  # noqa: S608
+            "SELECT EXISTS (SELECT 1 FROM articles_search_change, h "
+            "               WHERE xid >= %s::text::xid8 AND xid < h.horizon), "
+            "       EXISTS (SELECT 1 FROM articles_search_change, h WHERE xid >= h.horizon)",
             [str(horizon)],
         )
-        return bool(cursor.fetchone()[0])
+        applicable, waiting = cursor.fetchone()
+    return bool(applicable), bool(waiting)
 
 
 def pending_changes() -> int:
