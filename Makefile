@@ -47,8 +47,9 @@ run: samples
 dev: samples
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# One test process per core (pytest-xdist, at most 4): each has its own test database.
 test: install-dev axe
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 $(PYTEST_ARGS)
 
 # axe-core for the browser accessibility tests, from the npm registry with the machine's npm,
 # into var/axe/ (git-ignored); the tests inject that file, and skip where it is missing.
