@@ -806,35 +806,30 @@ class Importer:
         return ids
 
     def _resolve_tags(self, cursor: Any, names: set[str]) -> dict[str, int]:
-        ids = {n: self._tag_ids[n] for n in names if n in self._tag_ids}
+        """Ids of tags by name (any case); creates the missing ones."""
+        return self._resolve_named(cursor, Tag, names, self._tag_ids)
+
+    def _resolve_authors(self, cursor: Any, names: set[str]) -> dict[str, int]:
+        """Ids of authors by name (any case); creates the missing ones."""
+        return self._resolve_named(cursor, Author, names, self._author_ids)
+
+    @classmethod
+    def _resolve_named(
+        cls, cursor: Any, model: _Named, names: set[str], known: dict[str, int]
+    ) -> dict[str, int]:
+        ids = {n: known[n] for n in names if n in known}
         missing = sorted(names - ids.keys())
         if not missing:
             return ids
         cursor.execute(
             f"""
             SELECT n, t.id FROM unnest(%s::text[]) n
-                JOIN {Tag._meta.db_table} t ON lower(t.name) = lower(n)
+                JOIN {model._meta.db_table} t ON lower(t.name) = lower(n)
             """,  # noqa: S608
             [missing],
         )
         ids.update(cursor.fetchall())
-        return self._create_missing(cursor, Tag, missing, ids)
-
-    def _resolve_authors(self, cursor: Any, names: set[str]) -> dict[str, int]:
-        """Ids of authors by name (any case); creates the missing ones."""
-        ids = {n: self._author_ids[n] for n in names if n in self._author_ids}
-        missing = sorted(names - ids.keys())
-        if not missing:
-            return ids
-        cursor.execute(
-            f"""
-            SELECT n, p.id FROM unnest(%s::text[]) n
-                JOIN {Author._meta.db_table} p ON lower(p.name) = lower(n)
-            """,  # noqa: S608
-            [missing],
-        )
-        ids.update(cursor.fetchall())
-        return self._create_missing(cursor, Author, missing, ids)
+        return cls._create_missing(cursor, model, missing, ids)
 
     @classmethod
     def _create_missing(

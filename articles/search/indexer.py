@@ -167,7 +167,7 @@ class IndexSession:
                 return
 
     def _let_go(self) -> bool:
-        """Finish merging, drop the writer and unlock; whether this session held the lock."""
+        """Finish merging, drop the writer and unlock; whether this process held the lock."""
         if self._writer is not None:
             writer, self._writer = self._writer, None
             writer.wait_merging_threads()
