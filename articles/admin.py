@@ -1209,8 +1209,8 @@ class ImportRunAdmin(admin.ModelAdmin):
             done="Deleted",
             count=run_articles(queryset).count(),
             undo=lambda runs: delete_run_articles(runs, user=request.user),
-            consequence="The sources and tags only they use go too. Each deletion is in the "
-            "articles' history.",
+            consequence="The sources, tags and authors only they use go too. Each deletion is "
+            "in the articles' history.",
         )
 
     @admin.display(description="paths")

@@ -19,6 +19,7 @@ from articles.models import Article, ImportRun, Source, Tag
 from articles.search import SearchRequest, search
 from articles.search.indexer import catch_up
 from tests.factories import make_staff, make_superuser
+from tests.test_history import form_data
 from tests.test_ingest_command import (
     _start,
     _wait_for_articles,
@@ -43,21 +44,6 @@ def bbc_folder(root: Path) -> Path:
         "Dollar gains on Greenspan speech\n\nThe dollar has hit its highest level.\n"
     )
     return root
-
-
-def change_form_data(article: Article, **changes: object) -> dict[str, object]:
-    data: dict[str, object] = {
-        "title": article.title,
-        "body": article.body,
-        "source": article.source_id or "",
-        "published_at_0": "",
-        "published_at_1": "",
-        "url": article.url or "",
-        "language": article.language,
-        "tags": [t.pk for t in article.tags.all()],
-    }
-    data.update(changes)
-    return data
 
 
 def curator():
@@ -89,7 +75,7 @@ def test_a_reimport_keeps_a_curators_edit_and_brings_no_second_copy_back(tmp_pat
 
     client.force_login(curator())
     change = reverse("admin:articles_article_change", args=[article.pk])
-    response = client.post(change, change_form_data(article, title="Time Warner profit up 76%"))
+    response = client.post(change, form_data(article, title="Time Warner profit up 76%"))
     assert response.status_code == 302
     article.refresh_from_db()
     assert article.title == "Time Warner profit up 76%"
@@ -109,7 +95,7 @@ def test_a_reimport_of_a_folder_after_an_edit_of_the_body_creates_nothing(tmp_pa
     article = Article.objects.get(title="Dollar gains on Greenspan speech")
     client.force_login(curator())
     change = reverse("admin:articles_article_change", args=[article.pk])
-    response = client.post(change, change_form_data(article, body="The dollar rose on Friday."))
+    response = client.post(change, form_data(article, body="The dollar rose on Friday."))
     assert response.status_code == 302
 
     # A dry run counts the same way.
