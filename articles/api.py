@@ -34,6 +34,8 @@ def article_json(request: HttpRequest, article: Any, *, body: bool = False) -> d
         data["body"] = article.body
     else:
         data["snippet"] = str(getattr(article, "snippet", ""))
+        # Other visible versions of the same story (near-duplicates), listed on its page.
+        data["similar"] = getattr(article, "similar", 0)
     return data
 
 

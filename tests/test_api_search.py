@@ -53,6 +53,7 @@ def test_search_api_has_the_documented_shape(client, corpus):
         "tags": ["Nature"],
         "language": "en",
         "snippet": first["snippet"],
+        "similar": 0,
     }
     assert "<mark>volcano</mark>" in first["snippet"]
     assert "&lt;script&gt;" in first["snippet"]

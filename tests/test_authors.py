@@ -180,6 +180,25 @@ def test_author_queries_by_name_word_and_slug_with_counts(archive):
     assert nobody.count == 0 and [f.value for f in nobody.unknown_filters] == ["nobody"]
 
 
+def test_a_numbered_slug_names_its_author_and_not_the_namesake(archive, tmp_path):
+    record = {
+        "title": "Pier lights renewed",
+        "body": "New lamps line the pier.",
+        "author": "Jane-Smith",
+    }
+    write_dump(tmp_path, "namesake.jsonl", json.dumps(record) + "\n")
+    ingest(tmp_path / "namesake.jsonl")
+    namesake = Author.objects.get(name="Jane-Smith")
+    assert namesake.slug == "jane-smith-2"
+
+    numbered = search(SearchRequest(q=f"author:{namesake.slug}"))
+    assert [a.title for a in numbered.articles] == ["Pier lights renewed"]
+    assert numbered.unknown_filters == []
+    # The name's words still find both spellings; the first slug keeps its own articles.
+    assert search(SearchRequest(q="author:jane-smith")).count == 4
+    assert search(SearchRequest(q="author:jane-smith-2 barrier")).count == 0
+
+
 def test_the_author_filter_chip_and_facet_on_the_search_page(client, archive):
     response = client.get("/search/", {"q": "harbour"})
     authors = {item["label"]: item["count"] for item in response.context["facets"]["author"]}

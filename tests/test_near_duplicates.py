@@ -141,9 +141,13 @@ def test_search_shows_one_version_with_its_similar_count(client, tmp_path):
     assert "2 similar" in page
     shown = found.articles[0]
     assert f'{shown.get_absolute_url()}#other-versions">2 similar' in page
+    api = client.get(reverse("articles:api_search"), {"q": "landslide"}).json()
+    assert [(r["id"], r["similar"]) for r in api["results"]] == [(shown.pk, 2)]
     # An article with no other version says nothing of the kind.
     budget = client.get(reverse("articles:search"), {"q": "budget"}).content.decode()
     assert "similar" not in budget.split('class="results"', 1)[1]
+    alone = client.get(reverse("articles:api_search"), {"q": "budget"}).json()["results"]
+    assert alone and all(r["similar"] == 0 for r in alone)
 
 
 def test_the_admin_lists_groups_and_merges_one(client, tmp_path):

@@ -392,8 +392,13 @@ class _Builder:
     def _filter(self, node: Filter) -> Query:
         found = self._resolved.get(node)
         if found is None and node.field == "author":
-            found = self.names[node] = _author_names(node)
-            self._resolved[node] = found
+            found = _author_names(node)
+            # A slug names one author, even one whose slug carries a number to tell them
+            # from a namesake (author:jane-smith-2).
+            ids = [] if node.prefix else self.resolve(node)
+            if ids:
+                found = _or([found, Query.term_set_query(schema(), "author", list(ids))])
+            self.names[node] = self._resolved[node] = found
         if found is None:
             values = self.resolve(node)
             if not values:

@@ -309,15 +309,17 @@ def analyzers_in(s: Searcher) -> frozenset[str]:
 
 
 def resolve_filter(node: Filter) -> list[int] | list[str]:
-    """The ids (or language codes) a `source:`, `tag:` or `language:` names (`author:` is
-    answered by the author names in the index: compile.py)."""
-    from articles.models import Source, Tag
+    """The ids (or language codes) a `source:`, `tag:` or `language:` names; for `author:`,
+    the author whose slug it is (names are matched in the index: compile.py)."""
+    from articles.models import Author, Source, Tag
 
     value = node.value.strip()
     if not value:
         return []
     if node.field == "language":
         return _language_codes(value, node.prefix)
+    if node.field == "author":
+        return list(Author.objects.filter(slug=value).values_list("pk", flat=True))
     model: Any = {"source": Source, "tag": Tag}.get(node.field)
     if model is None:
         return []
