@@ -71,6 +71,52 @@ def test_relevance_ties_and_sorts_order_every_match_with_undated_last(index_arti
     assert titles("cat", sort="oldest") == ["Cat D", "Cat A", "Cat B", "Cat C"]
 
 
+def test_the_whole_archive_in_date_order_page_by_page(index_articles):
+    # Read from the fewest newest (or oldest) months that hold the page: every page of both
+    # orders must still be the archive's, across month ends, ties on a date, hidden and
+    # undated articles, and pages that reach into the undated ones.
+    moments = [
+        datetime(2019, month, d, hour, tzinfo=UTC)
+        for month in (1, 2, 3, 5, 12)
+        for d, hour in ((1, 0), (15, 12), (28, 23))
+    ]
+    moments += [day(2019, 3, 15)] * 3 + [datetime(2019, 5, 31, 23, 59, tzinfo=UTC), day(1850)]
+    made = bulk_articles(len(moments), title="Dated {i}", published=moments)
+    made += bulk_articles(4, title="Undated {i}")
+    Article.objects.filter(pk__in=[made[4].pk, made[-1].pk]).update(is_hidden=True)
+    index_articles()
+
+    visible = list(Article.objects.visible())
+    # Undated articles come last in both orders, by id (the highest first when newest first).
+    undated = sorted((a.pk for a in visible if a.published_at is None), reverse=True)
+    newest = [
+        a.pk
+        for a in sorted(
+            (a for a in visible if a.published_at), key=lambda a: (a.published_at, a.pk)
+        )[::-1]
+    ] + undated
+    oldest = [
+        a.pk
+        for a in sorted(
+            (a for a in visible if a.published_at), key=lambda a: (a.published_at, a.pk)
+        )
+    ] + undated[::-1]
+    assert len(newest) == len(visible) == 22
+    for sort, expected in (("newest", newest), ("oldest", oldest)):
+        for size in (1, 2, 3, 5, 21, 40):
+            pages = [
+                search(SearchRequest(sort=sort, page=n, page_size=size, facets=False))
+                for n in range(1, -(-len(expected) // size) + 1)
+            ]
+            assert [pk for page in pages for pk in page.ids] == expected, (sort, size)
+            assert {page.count for page in pages} == {22}
+            assert {page.num_pages for page in pages} == {-(-22 // size)}
+        window = search(SearchRequest(sort=sort, offset=7, page_size=4, facets=False))
+        assert window.ids == expected[7:11]
+    with pytest.raises(PageNotFound):
+        search(SearchRequest(sort="newest", page=12, page_size=2, facets=False))
+
+
 # --- Stop words in a mixed-language archive -------------------------------------------------
 
 

@@ -20,13 +20,13 @@ from typing import Any
 
 from django.db.models import Q, TextField
 from django.db.models.functions import Left, Lower
-from tantivy import Order, Searcher
+from tantivy import FieldType, Occur, Order, Query, Searcher
 
 from . import analysis
 from .compile import Compiled, Filters, compile_query
 from .index import SearchUnavailable, searcher
 from .query import Filter, parse
-from .schema import UNKNOWN_LANGUAGE
+from .schema import UNKNOWN_LANGUAGE, schema
 from .snippets import SNIPPET_SOURCE_CHARS, Marker, lead
 from .suggest import Suggestion, suggest
 
@@ -195,19 +195,26 @@ def search(request: SearchRequest) -> SearchResults:
     if request.facets:
         if tree is None and request.filters() == Filters():
             # The whole archive: its totals, counted once per commit of the index.
-            facets = _buckets_of(totals(), _facet_size(request))
+            facets = _buckets_of(totals(s), _facet_size(request))
         else:
             pending = _background().submit(_aggregate, s, compiled, _facet_size(request))
     counted = facets is None and pending is None
+    total: int | None = None
     try:
         if sort == "relevance":
             found = s.search(compiled.query, limit, count=counted, offset=start)
+            hits = found.hits
+            total = int(found.count) if counted else None  # type: ignore[attr-defined]  # with count=True
+        elif tree is None and request.filters() == Filters():
+            hits, total = _archive_in_date_order(s, compiled, sort, start, limit)
         else:
             key, order = ("oldest", Order.Asc) if sort == "oldest" else ("newest", Order.Desc)
             found = s.search(
                 compiled.query, limit, count=counted, order_by_field=key, offset=start, order=order
             )
-        ids = _ids(s, [address for _, address in found.hits])
+            hits = found.hits
+            total = int(found.count) if counted else None  # type: ignore[attr-defined]  # with count=True
+        ids = _ids(s, [address for _, address in hits])
         articles = []
         if ids and (request.offset is None or request.snippets):
             articles = fetch_articles(
@@ -222,9 +229,7 @@ def search(request: SearchRequest) -> SearchResults:
     finally:
         if pending is not None:
             facets = pending.result()
-    count = (
-        sum(n for _, n in facets["language"]) if facets is not None else int(found.count)  # type: ignore[attr-defined]  # with count=True
-    )
+    count = sum(n for _, n in facets["language"]) if facets is not None else (total or 0)
     num_pages = max(1, -(-count // size))
     if request.offset is None and request.page > num_pages:
         raise PageNotFound("There are no results on this page.")
@@ -244,6 +249,45 @@ def search(request: SearchRequest) -> SearchResults:
     if compiled.has_words and count < SUGGEST_BELOW and tree is not None:
         results.suggestion = suggest(s, tree, request, count_of)
     return results
+
+
+def _archive_in_date_order(
+    s: Searcher, compiled: Compiled, sort: str, start: int, limit: int
+) -> tuple[list[Any], int]:
+    """A page of the whole archive in date order, and the archive's size.
+
+    Ordering by a date key reads the key of every match: for the whole archive (the home
+    page, a search without words) that grows with the archive, while the page lies in its
+    newest (or oldest) few weeks. So the page is read from the fewest months, counted in
+    `totals()`, that hold it. A page that needs every dated month (or reaches the undated
+    articles, last in both orders) reads the whole archive.
+    """
+    counted = totals(s)
+    needed = start + limit
+    newest = sort != "oldest"
+    key, order = ("newest", Order.Desc) if newest else ("oldest", Order.Asc)
+    dated = sorted((m for m in counted.months if m), reverse=newest)
+    held = 0
+    for month in dated[:-1]:
+        held += counted.months[month]
+        if held < needed:
+            continue
+        low, high = (month * 100, 99_991_231) if newest else (1, month * 100 + 31)
+        window = Query.boolean_query(
+            [(Occur.Must, compiled.query), (Occur.Must, _day_range(low, high))]
+        )
+        found = s.search(window, limit, count=True, order_by_field=key, offset=start, order=order)
+        if int(found.count) >= needed:  # type: ignore[attr-defined]  # with count=True
+            return found.hits, sum(counted.months.values())
+        break  # not expected (the totals are this searcher's): read it all
+    found = s.search(
+        compiled.query, limit, count=True, order_by_field=key, offset=start, order=order
+    )
+    return found.hits, int(found.count)  # type: ignore[attr-defined]  # with count=True
+
+
+def _day_range(low: int, high: int) -> Query:
+    return Query.range_query(schema(), "day", FieldType.Unsigned, low, high)
 
 
 _pool: ThreadPoolExecutor | None = None
@@ -662,12 +706,13 @@ class Totals:
 _totals: dict[tuple[str, int], Totals] = {}
 
 
-def totals() -> Totals:
+def totals(s: Searcher | None = None) -> Totals:
     """The archive's totals, counted by the index once per commit of it (every page that
-    lists sources, tags or years reads them; they agree with every search's facets)."""
+    lists sources, tags or years reads them; they agree with every search's facets), as
+    `s` (by default the latest searcher) sees it."""
     from .index import index_dir, meta
 
-    s = searcher()
+    s = s or searcher()
     generation = (meta(s) or (0, 0))[1]
     key = (str(index_dir()), generation)
     found = _totals.get(key)
