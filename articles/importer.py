@@ -51,7 +51,7 @@ from .models import (
     unique_slug,
 )
 from .sanitize import strip_controls
-from .search.indexer import IndexSession
+from .search.indexer import IndexSession, IndexThread
 
 DEFAULT_BATCH_SIZE = 1000
 # The ImportRun row keeps this many errors; `failed` keeps the full count.
@@ -297,7 +297,7 @@ class Importer:
         self._writer_error: BaseException | None = None
         self._errors_changed = False
         self._lz4: bool | None = None  # does the server offer lz4 TOAST compression?
-        self._index: IndexSession | None = None
+        self._index: IndexSession | IndexThread | None = None
         self._indexed_at = 0.0  # when the index last caught up
 
     # -- the loop ----------------------------------------------------------------------
@@ -308,7 +308,12 @@ class Importer:
             try:
                 if not self.dry_run:
                     # Two indexing threads: the index's analysis is most of an article's CPU.
-                    self._index = IndexSession(heap_mb=400, threads=2)
+                    # With writer threads, the catch-ups run in a thread of their own too.
+                    self._index = (
+                        IndexThread(heap_mb=400, threads=2)
+                        if self._workers
+                        else IndexSession(heap_mb=400, threads=2)
+                    )
                 for item in records:
                     self.add(item)
                 self.flush()

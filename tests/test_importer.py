@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -14,6 +15,7 @@ from articles.ingest.fingerprint import fingerprint
 from articles.ingest.records import ParsedArticle, RecordError
 from articles.models import Article, ImportRun, Source, SourceAlias, Tag
 from articles.search import SearchRequest, search
+from articles.search.indexer import IndexSession
 from tests.factories import make_article, make_source, make_tag
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -326,6 +328,34 @@ def test_a_running_import_shows_its_batches_in_searches_and_counts_as_it_goes(cl
         on_progress=lambda stats: shown.append(harbour_times()),
     )
     assert shown[:2] == ["8", "10"]
+
+
+def test_with_writer_threads_the_index_catches_up_in_its_own_thread(client, monkeypatch):
+    # The import goes on while a catch-up runs; when it ends, every article is searchable.
+    monkeypatch.setattr(importer_module, "INDEX_INTERVAL", 0.0)
+    threads: set[str] = set()
+    real = IndexSession.catch_up
+
+    def catch_up(self, **kwargs):
+        threads.add(threading.current_thread().name)
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(IndexSession, "catch_up", catch_up)
+    run_importer([parsed(n) for n in range(1, 9)], workers=2, batch_size=2)
+    assert threads == {"index-catch-up"}
+    assert search(SearchRequest(q="ferry")).count == 8
+    assert ImportRun.objects.get().status == "finished"
+
+
+def test_a_failing_index_thread_fails_the_import_and_keeps_its_batches(monkeypatch):
+    def broken(self, **kwargs):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(IndexSession, "catch_up", broken)
+    with pytest.raises(OSError, match="No space left"):
+        run_importer([parsed(n) for n in range(1, 5)], workers=2, batch_size=2)
+    assert Article.objects.count() == 4  # stored in whole batches; `manage.py index` applies them
+    assert ImportRun.objects.get().status == "crashed"
 
 
 def test_warnings_and_skipped_records_are_counted_by_code_not_failed():

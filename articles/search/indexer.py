@@ -29,6 +29,7 @@ following the log) can share one database.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -244,6 +245,56 @@ class IndexSession:
         writer.commit()
         search_index.refresh()
         _record_horizon(horizon)
+
+
+class IndexThread:
+    """An IndexSession in a thread of its own, with its own connection, for an import: the
+    import goes on parsing and storing while the index applies and commits what was stored
+    so far (a commit waits until every article since the last one is analysed, seconds
+    for an import's batches)."""
+
+    def __init__(self, *, heap_mb: int, threads: int) -> None:
+        self._session = IndexSession(heap_mb=heap_mb, threads=threads)
+        self._wanted = threading.Event()
+        self._closing = False
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._loop, name="index-catch-up", daemon=True)
+        self._thread.start()
+
+    def catch_up(self) -> None:
+        """Ask for a catch-up and return at once (re-raises the thread's error, if any)."""
+        self._raise()
+        self._wanted.set()
+
+    def close(self) -> None:
+        """A last catch-up, then merge and let go (`IndexSession.close`); waits for them."""
+        self._closing = True
+        self._wanted.set()
+        self._thread.join()
+        self._raise()
+
+    def _loop(self) -> None:
+        try:
+            while True:
+                self._wanted.wait()
+                self._wanted.clear()
+                closing = self._closing
+                self._session.catch_up()
+                if closing:
+                    break
+        except BaseException as exc:
+            self._error = exc
+        finally:
+            try:
+                self._session.close()
+            except BaseException as exc:
+                self._error = self._error or exc
+            finally:
+                connection.close()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
 
 
 def catch_up(*, rebuild: bool = False) -> CatchUp:
