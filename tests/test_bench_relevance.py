@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from bench.harness import with_database
-from bench.relevance import documents
+from bench.relevance import copies, documents
 from bench.relevance.documents import Doc, build_export, read_bbc, read_export
-from bench.relevance.engines import fts5_match
+from bench.relevance.engines import Answer, fts5_match
+from bench.relevance.evaluate import run_engine
 from bench.relevance.queries import (
     KINDS,
     OLD_BEFORE,
@@ -288,6 +289,43 @@ def test_fewer_queries_when_too_few_targets_qualify(export) -> None:
     assert len([q for q in queries if q.kind == "title"]) == len(a)
 
 
+# --- scoring -----------------------------------------------------------------------------------
+
+WIRE = (
+    "الرياض - واس: أعلنت وزارة الصحة اليوم عن افتتاح ثلاثة مستشفيات جديدة في المنطقة الشرقية "
+    "بطاقة استيعابية تبلغ خمسمائة سرير، وقال المتحدث الرسمي إن المستشفيات ستبدأ باستقبال "
+    "المرضى مطلع الشهر المقبل بعد اكتمال تجهيزها بالكوادر الطبية والأجهزة الحديثة."
+)
+
+
+def _doc(key: str, body: str) -> Doc:
+    return Doc(0, key, "title", body, 2015, "ar")
+
+
+def test_a_near_identical_copy_is_one_and_another_report_is_not() -> None:
+    target = _doc("saudinewsnet/d/1", WIRE)
+    byline = _doc("saudinewsnet/d/2", "جدة - عكاظ " + WIRE.replace("واس:", "").rstrip(".") + ".")
+    quotes = _doc("saudinewsnet/d/3", WIRE.replace("،", " ،"))  # punctuation is not a word
+    rewrite = _doc("saudinewsnet/d/4", " ".join(WIRE.split()[:12]) + " وأضاف أن العمل جار.")
+    same = copies.near_copies([target], [target, byline, quotes, rewrite])
+    assert copies.similarity(copies.shingles(WIRE), copies.shingles(byline.body)) >= 0.8
+    assert same == {"saudinewsnet/d/1": frozenset({"saudinewsnet/d/2", "saudinewsnet/d/3"})}
+    assert copies.near_copies([_doc("a", "two words")], [_doc("b", "two words")]) == {}
+
+
+def test_a_copy_of_the_target_ranks_as_the_target_for_every_engine() -> None:
+    query = Query("arabic", "مستشفيات", "t")
+    answers = {"first": ("other", "copy", "t"), "second": ("t", "copy")}
+    outcomes = {
+        name: run_engine(lambda q, ids=ids: Answer(ids, len(ids)), [query], str, {"t": {"copy"}})
+        for name, ids in answers.items()
+    }
+    assert (outcomes["first"][0].rank, outcomes["first"][0].target_rank) == (2, 3)
+    assert (outcomes["second"][0].rank, outcomes["second"][0].target_rank) == (1, 1)
+    alone = run_engine(lambda q: Answer(("other", "copy", "t"), 3), [query], str)
+    assert (alone[0].rank, alone[0].target_rank) == (3, 3)
+
+
 def test_typed_text_becomes_a_safe_fts5_expression() -> None:
     assert fts5_match("Blair's plan: now") == '"Blair\'s" "plan:" "now"'
     assert fts5_match('"the steel market" - cut') == '"the steel market" "cut"'
@@ -371,6 +409,7 @@ def test_relevance_end_to_end(smoke_env: dict[str, str], tmp_path: Path) -> None
     ]
     rows = [line.split("|")[1].strip() for line in lines[header + 2 : header + 2 + len(KINDS)]]
     assert [r.split(" (")[0] for r in rows] == list(KINDS)
+    assert "MRR@10, the target alone" in done.stdout
     assert "found nothing / median matches" in done.stdout
     assert "p50 / p95 ms (in process)" in done.stdout
 
@@ -380,9 +419,11 @@ def test_relevance_end_to_end(smoke_env: dict[str, str], tmp_path: Path) -> None
     assert queries_file.parent == work
     titles = [q for q in results["queries"] if q["kind"] == "title"]
     assert len(titles) == 3
+    assert all(isinstance(q["copies"], list) for q in results["queries"])
     for peer in ("sqlite_fts5", "tantivy"):
         # An exact title finds its article first.
         assert [q[peer]["rank"] for q in titles] == [1, 1, 1], peer
+        assert [q[peer]["target_rank"] for q in titles] == [1, 1, 1], peer
         summary = results["engines"][peer]["kinds"]
         assert summary["title"]["mrr10"] == 1.0
         assert all(0.0 <= s["mrr10"] <= 1.0 for s in summary.values() if s["queries"])

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import random
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -278,13 +278,19 @@ class Doc:
     language: str
 
 
-def read_export(export: Path, keep: frozenset[str] | None = None) -> Iterator[Doc]:
-    """Every document of the export in order; the text only for keys in `keep` (when given)."""
+def is_real(key: str) -> bool:
+    """Whether a document is a real article (BBC, SaudiNewsNet), not a synthetic distractor."""
+    return not key.startswith("distractor/")
+
+
+def read_export(export: Path, keep: Callable[[str], bool] | None = None) -> Iterator[Doc]:
+    """Every document of the export in order; the text only of the keys `keep` accepts (when
+    given)."""
     with export.open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
             record = json.loads(line)
             key = key_of(record["url"])
-            if keep is not None and key not in keep:
+            if keep is not None and not keep(key):
                 yield Doc(number, key, "", "", None, record.get("language") or "")
                 continue
             published = record.get("published_at") or ""

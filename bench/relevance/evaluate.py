@@ -1,15 +1,17 @@
 """Scoring and reporting the known-item runs (pure Python).
 
 MRR@10: the mean over a kind's queries of 1/rank of the target when it is in the top
-10, else 0. Beside it, per kind and engine: how many queries found nothing, the median
-number of matches, and the latency of answering (top 10 and count) in process.
+10, else 0; a near-identical copy of the target counts as the target (copies.py), and the
+MRR@10 of the target alone is kept beside it. Per kind and engine too: how many queries
+found nothing, the median number of matches, and the latency of answering (top 10 and
+count) in process.
 """
 
 from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,9 +26,10 @@ LABELS = {"ours": "ours", "sqlite_fts5": "SQLite FTS5", "tantivy": "tantivy"}
 
 @dataclass(frozen=True)
 class Outcome:
-    rank: int | None  # 1-based rank of the target in the top 10, None when absent
+    rank: int | None  # 1-based rank of the target or a copy of it in the top 10, or None
     count: int
     ms: float
+    target_rank: int | None = None  # the same for the target itself, copies not counted
 
 
 def reciprocal_rank(rank: int | None) -> float:
@@ -37,8 +40,10 @@ def run_engine(
     search: Callable[[str], Answer],
     queries: Sequence[Query],
     key_of: Callable[[Any], str | None],
+    copies: Mapping[str, Collection[str]] | None = None,
 ) -> list[Outcome]:
-    """Each query once to warm the engine's caches, then once timed."""
+    """Each query once to warm the engine's caches, then once timed. `copies`: the keys
+    of each target's near-identical copies (each counts as the target)."""
     for query in queries:
         search(query.q)
     outcomes = []
@@ -47,8 +52,11 @@ def run_engine(
         answer = search(query.q)
         ms = (time.perf_counter() - started) * 1000
         keys = [key_of(i) for i in answer.ids[:TOP]]
-        rank = keys.index(query.target) + 1 if query.target in keys else None
-        outcomes.append(Outcome(rank, answer.count, round(ms, 3)))
+        same = (copies or {}).get(query.target, ())
+        found = [i for i, key in enumerate(keys, start=1) if key == query.target or key in same]
+        rank = found[0] if found else None
+        target_rank = keys.index(query.target) + 1 if query.target in keys else None
+        outcomes.append(Outcome(rank, answer.count, round(ms, 3), target_rank))
     return outcomes
 
 
@@ -64,6 +72,9 @@ def summarize(queries: Sequence[Query], outcomes: Sequence[Outcome]) -> dict[str
         out[kind] = {
             "queries": len(mine),
             "mrr10": round(statistics.fmean(reciprocal_rank(o.rank) for o in mine), 4),
+            "mrr10_target": round(
+                statistics.fmean(reciprocal_rank(o.target_rank) for o in mine), 4
+            ),
             "found_target": sum(1 for o in mine if o.rank is not None),
             "found_nothing": sum(1 for o in mine if o.count == 0),
             "median_matches": statistics.median(o.count for o in mine),
@@ -84,7 +95,8 @@ def _rows(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 
 
 def table(results: dict[str, Any]) -> str:
-    """The run as three Markdown tables: MRR@10, found nothing and median matches, latency."""
+    """The run as four Markdown tables: MRR@10, MRR@10 of the target alone (copies not
+    counted), found nothing and median matches, latency."""
     engines = results["engines"]
     per_kind = results["per_kind"]
     kinds = [k for k in KINDS if any(engines[e].get("kinds", {}).get(k) for e in engines)]
@@ -103,6 +115,14 @@ def table(results: dict[str, Any]) -> str:
             *(f"MRR@10 {LABELS[e]}" if e == "ours" else LABELS[e] for e in ENGINES),
         ],
         [[label(k), *(cell(e, k, lambda s: f"{s['mrr10']:.3f}") for e in ENGINES)] for k in kinds],
+    )
+    lines.append("")
+    lines += _rows(
+        ["MRR@10, the target alone", *(LABELS[e] for e in ENGINES)],
+        [
+            [label(k), *(cell(e, k, lambda s: f"{s.get('mrr10_target', 0):.3f}") for e in ENGINES)]
+            for k in kinds
+        ],
     )
     lines.append("")
     lines += _rows(

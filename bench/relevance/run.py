@@ -20,7 +20,7 @@ from typing import Any, TextIO
 from bench import harness
 from bench.peers import Fts5Peer, TantivyPeer, fts5_available
 
-from . import documents, evaluate, queries
+from . import copies, documents, evaluate, queries
 from .engines import Fts5, Ours, Tantivy, ours_available
 
 SUFFIX = "_relevance"
@@ -271,11 +271,17 @@ class Evaluation:
         eligible = frozenset(k for keys in manifest.targets.values() for k in keys)
         line_keys: dict[int, str] = {}
         targets: dict[str, documents.Doc] = {}
-        for doc in documents.read_export(self.export, keep=eligible):
+        real: list[documents.Doc] = []
+        for doc in documents.read_export(self.export, keep=documents.is_real):
             line_keys[doc.number] = doc.key
             if doc.key in eligible:
                 targets[doc.key] = doc
+            if documents.is_real(doc.key):
+                real.append(doc)
         made, queries_path = self.make_queries(manifest, targets, fts5, tantivy)
+        # Distractors are drawn word by word: they copy no real article.
+        same = copies.near_copies({q.target: targets[q.target] for q in made}.values(), real)
+        del real
         ours, ours_keys, note = self.ours(manifest)
 
         engines: dict[str, Any] = {}
@@ -291,7 +297,7 @@ class Evaluation:
                 engines[name] = {"available": False, "note": notes.get(name, "")}
                 continue
             self.say(f"{name}: {len(made):,} queries")
-            outcomes[name] = evaluate.run_engine(engine.search, made, keys.get)
+            outcomes[name] = evaluate.run_engine(engine.search, made, keys.get, same)
             engines[name] = {
                 "available": True,
                 "kinds": evaluate.summarize(made, outcomes[name]),
@@ -318,8 +324,14 @@ class Evaluation:
                     "kind": q.kind,
                     "q": q.q,
                     "target": q.target,
+                    "copies": sorted(same.get(q.target, ())),
                     **{
-                        name: {"rank": o[i].rank, "count": o[i].count, "ms": o[i].ms}
+                        name: {
+                            "rank": o[i].rank,
+                            "target_rank": o[i].target_rank,
+                            "count": o[i].count,
+                            "ms": o[i].ms,
+                        }
                         for name, o in outcomes.items()
                     },
                 }
