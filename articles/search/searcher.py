@@ -192,28 +192,33 @@ def search(request: SearchRequest) -> SearchResults:
     # not their sum.
     facets: dict[str, list[tuple[Any, int]]] | None = None
     pending: Future[dict[str, list[tuple[Any, int]]]] | None = None
+    # The whole archive (no words, no filters): in date order, as every listing without words.
+    whole = tree is None and request.filters() == Filters()
     if request.facets:
-        if tree is None and request.filters() == Filters():
-            # The whole archive: its totals, counted once per commit of the index.
+        if whole:
+            # Its totals, counted once per commit of the index.
             facets = _buckets_of(totals(s), _facet_size(request))
         else:
             pending = _background().submit(_aggregate, s, compiled, _facet_size(request))
     counted = facets is None and pending is None
-    total: int | None = None
     try:
-        if sort == "relevance":
-            found = s.search(compiled.query, limit, count=counted, offset=start)
-            hits = found.hits
-            total = int(found.count) if counted else None  # type: ignore[attr-defined]  # with count=True
-        elif tree is None and request.filters() == Filters():
+        if whole:
             hits, total = _archive_in_date_order(s, compiled, sort, start, limit)
         else:
-            key, order = ("oldest", Order.Asc) if sort == "oldest" else ("newest", Order.Desc)
-            found = s.search(
-                compiled.query, limit, count=counted, order_by_field=key, offset=start, order=order
-            )
+            if sort == "relevance":
+                found = s.search(compiled.query, limit, count=counted, offset=start)
+            else:
+                key, order = ("oldest", Order.Asc) if sort == "oldest" else ("newest", Order.Desc)
+                found = s.search(
+                    compiled.query,
+                    limit,
+                    count=counted,
+                    order_by_field=key,
+                    offset=start,
+                    order=order,
+                )
             hits = found.hits
-            total = int(found.count) if counted else None  # type: ignore[attr-defined]  # with count=True
+            total = int(found.count) if counted else 0  # type: ignore[attr-defined]  # with count=True
         ids = _ids(s, [address for _, address in hits])
         articles = []
         if ids and (request.offset is None or request.snippets):
@@ -229,7 +234,7 @@ def search(request: SearchRequest) -> SearchResults:
     finally:
         if pending is not None:
             facets = pending.result()
-    count = sum(n for _, n in facets["language"]) if facets is not None else (total or 0)
+    count = sum(n for _, n in facets["language"]) if facets is not None else total
     num_pages = max(1, -(-count // size))
     if request.offset is None and request.page > num_pages:
         raise PageNotFound("There are no results on this page.")
