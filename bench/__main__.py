@@ -53,6 +53,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--text-sample", type=positive_int, help="plain-text files to ingest")
     p.add_argument("--no-peers", action="store_true", help="skip the peers")
     p.add_argument("--no-load", action="store_true", help="skip the load test")
+    p.add_argument(
+        "--no-imports",
+        action="store_true",
+        help="skip the import without the index, the plain-text import and reindex "
+        "(searches, pages, peers and load on the imported archive)",
+    )
     p.add_argument("--output", type=Path, help="JSON results (default in --dir)")
     p.add_argument(
         "--dir", type=Path, help="working folder for corpus, indexes, logs (default var/bench/)"
@@ -83,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         clients=args.clients,
         peers=not args.no_peers,
         load=not args.no_load,
+        imports=not args.no_imports,
         text_sample=args.text_sample,
         output=args.output,
         workdir=workdir,

@@ -73,6 +73,7 @@ class Options:
     clients: int = 16
     peers: bool = True
     load: bool = True
+    imports: bool = True  # the import without the index, the plain-text import, reindex
     text_sample: int | None = None
     output: Path | None = None
     workdir: Path | None = None  # corpus, peers' indexes, logs; default var/bench/
@@ -823,9 +824,10 @@ class Runner:
             "options": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(self.o).items()},
         }
         results["ingest_jsonl"] = self.imported(corpus)
-        results["ingest_jsonl_without_index"] = self.unindexed_ingest(corpus)
-        results["ingest_text"] = self.text_ingest()
-        results["reindex"] = self.reindex()
+        if self.o.imports:
+            results["ingest_jsonl_without_index"] = self.unindexed_ingest(corpus)
+            results["ingest_text"] = self.text_ingest()
+            results["reindex"] = self.reindex()
         results["machine"]["speed"] = machine_speed(corpus)
         speed = results["machine"]["speed"]
         self.say(

@@ -182,3 +182,16 @@ def test_bench_end_to_end(smoke_env: dict[str, str], tmp_path: Path) -> None:
         line = next(line for line in listed if target in line)
         assert line.endswith((": met", ": not met")), line
     assert results["problems"] == []
+
+    # Again on the same archive, measuring only: the import is reused, nothing else imports.
+    again = subprocess.run(
+        [sys.executable, "-m", "bench", "--articles", "300", "--quick", "--no-imports",
+         "--no-peers", "--no-load", "--dir", str(tmp_path / "work"), "--output", str(output)],
+        env=smoke_env, cwd=ROOT, capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+    assert again.returncode == 0, (again.stdout + again.stderr)[-3000:]
+    measured = json.loads(output.read_text())
+    assert measured["ingest_jsonl"]["created"] == 300
+    assert not {"ingest_jsonl_without_index", "ingest_text", "reindex"} & set(measured)
+    assert "the same import without the index" not in again.stdout
+    assert len(measured["searches"]) == len(results["searches"]) and measured["pages"]
