@@ -19,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 
 from articles.models import Article, ImportRun, Source, Tag
@@ -420,15 +420,18 @@ def _wait_for_import_sessions_to_end() -> None:
 def test_an_interrupted_or_killed_import_leaves_whole_batches_and_a_rerun_completes(
     tmp_path, sig, settings, client
 ):
-    # Enough batches that the import cannot end between the first commit and the signal,
-    # even when this process is slow to send it (6,000 did once, on a busy machine).
     total, batch = 12000, 200
     dump = write_dump(tmp_path / "big.jsonl", range(total))
     first, rest = dump.read_text().split("\n", 1)
     dump.write_text(f"{first}\n{{not json\n{rest}")  # one bad line, near the start
     process = _start(str(dump), "--batch-size", str(batch))
     _wait_for_articles(process, batch)
-    process.send_signal(sig)
+    # The signal lands while no batch can be stored (inserts wait for this lock), so the
+    # import is interrupted mid-way however fast it runs and however late this process is.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("LOCK TABLE articles_article IN SHARE MODE")
+        process.send_signal(sig)
+        time.sleep(0.5)
     out, err = process.communicate(timeout=120)
     _wait_for_import_sessions_to_end()
 
