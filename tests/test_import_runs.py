@@ -21,6 +21,7 @@ from articles.search.indexer import catch_up
 from tests.factories import make_staff, make_superuser
 from tests.test_history import form_data
 from tests.test_ingest_command import (
+    _signal_mid_import,
     _start,
     _wait_for_articles,
     _wait_for_import_sessions_to_end,
@@ -115,7 +116,7 @@ def test_a_killed_import_is_marked_interrupted_by_the_next_import(tmp_path, sett
     dump = write_dump(tmp_path / "big.jsonl", range(total))
     process = _start(str(dump), "--batch-size", str(batch))
     _wait_for_articles(process, batch)
-    process.send_signal(signal.SIGKILL)
+    _signal_mid_import(process, signal.SIGKILL)
     process.communicate(timeout=120)
     _wait_for_import_sessions_to_end()
     kept = Article.objects.count()

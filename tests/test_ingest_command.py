@@ -400,6 +400,15 @@ def _wait_for_articles(process: subprocess.Popen[str], at_least: int) -> None:
         time.sleep(0.05)
 
 
+def _signal_mid_import(process: subprocess.Popen[str], sig: int) -> None:
+    """Send `sig` while no batch can be stored (inserts wait for this lock), so the import
+    is cut mid-way however fast it runs and however late this process sends it."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("LOCK TABLE articles_article IN SHARE MODE")
+        process.send_signal(sig)
+        time.sleep(0.5)
+
+
 def _wait_for_import_sessions_to_end() -> None:
     """A killed client's last COMMIT may still be finishing after the process is gone."""
     deadline = time.monotonic() + 60
@@ -426,12 +435,7 @@ def test_an_interrupted_or_killed_import_leaves_whole_batches_and_a_rerun_comple
     dump.write_text(f"{first}\n{{not json\n{rest}")  # one bad line, near the start
     process = _start(str(dump), "--batch-size", str(batch))
     _wait_for_articles(process, batch)
-    # The signal lands while no batch can be stored (inserts wait for this lock), so the
-    # import is interrupted mid-way however fast it runs and however late this process is.
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("LOCK TABLE articles_article IN SHARE MODE")
-        process.send_signal(sig)
-        time.sleep(0.5)
+    _signal_mid_import(process, sig)
     out, err = process.communicate(timeout=120)
     _wait_for_import_sessions_to_end()
 

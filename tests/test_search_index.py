@@ -29,6 +29,7 @@ from articles.search import index as search_index
 from articles.search.schema import schema
 from tests.conftest import ROOT
 from tests.factories import make_article, make_source, make_superuser, make_tag
+from tests.test_ingest_command import _signal_mid_import
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -256,7 +257,7 @@ def test_a_killed_import_and_indexer_leave_an_index_that_the_next_catch_up_makes
     while Article.objects.count() < 1000:
         assert process.poll() is None and time.monotonic() < deadline
         time.sleep(0.05)
-    process.send_signal(signal.SIGKILL)
+    _signal_mid_import(process, signal.SIGKILL)
     process.communicate(timeout=60)
     time.sleep(1)  # its last commit may still be finishing in the server
     assert 0 < Article.objects.count() < 12000
