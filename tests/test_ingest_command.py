@@ -382,14 +382,25 @@ INGEST_APP_NAME = "newsarchive-test-ingest"
 
 
 def _start(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        manage_cmd("ingest", *args),
-        cwd=ROOT,
-        env={**os.environ, **db_env(), "PYTHONUNBUFFERED": "1", "PGAPPNAME": INGEST_APP_NAME},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # The import starts with Ctrl-C's default action, as from a terminal, even when this run
+    # was itself started in the background: a shell starts background jobs with SIGINT
+    # ignored, every process below inherits that, and Python then never turns it into
+    # KeyboardInterrupt. (A handler of this process's own is reset to the default at exec.)
+    ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen(
+            manage_cmd("ingest", *args),
+            cwd=ROOT,
+            env={**os.environ, **db_env(), "PYTHONUNBUFFERED": "1", "PGAPPNAME": INGEST_APP_NAME},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    finally:
+        if ignored:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _wait_for_articles(process: subprocess.Popen[str], at_least: int) -> None:
