@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 from collections.abc import Iterable
 from datetime import datetime
@@ -10,6 +11,15 @@ from typing import Any
 from articles.models import Article, Source, Tag
 
 _counter = itertools.count(1)
+
+
+def ingest(*paths: object) -> str:
+    """`manage.py ingest PATHS...` in this process; its summary (standard output)."""
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("ingest", *map(str, paths), stdout=out, stderr=io.StringIO())
+    return out.getvalue()
 
 
 def make_source(name: str | None = None, **fields: object) -> Source:

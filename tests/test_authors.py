@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from articles.models import Article, ArticleAuthor, Author
 from articles.search import SearchRequest, indexer, search
-from tests.factories import make_superuser, news_page, write_dump
+from tests.factories import ingest, make_superuser, news_page, write_dump
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -55,12 +55,6 @@ RECORDS = [
         "source": "Harbour Times",
     },
 ]
-
-
-def ingest(*paths: object) -> str:
-    out = io.StringIO()
-    call_command("ingest", *map(str, paths), stdout=out, stderr=io.StringIO())
-    return out.getvalue()
 
 
 def text_of(response) -> str:

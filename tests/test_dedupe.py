@@ -3,17 +3,15 @@ slash is the same article, counted as a duplicate in the import's summary."""
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from articles.models import Article, ImportRun
-from tests.factories import make_article
+from tests.factories import ingest, make_article
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,12 +30,6 @@ def dump(path: Path, urls: list[str]) -> Path:
             }
             f.write(json.dumps(record) + "\n")
     return path
-
-
-def ingest(*args: str) -> str:
-    out = io.StringIO()
-    call_command("ingest", *args, stdout=out, stderr=io.StringIO())
-    return out.getvalue()
 
 
 def test_a_url_with_tracking_parameters_or_a_fragment_is_a_duplicate(tmp_path):

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from articles.models import Article, NearDuplicateBand
 from articles.search import SearchRequest, search
-from tests.factories import make_superuser
+from tests.factories import ingest, make_superuser
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -64,12 +64,6 @@ def write(path: Path, records: list[tuple[str, str, str, str]]) -> Path:
             }
             f.write(json.dumps(record) + "\n")
     return path
-
-
-def ingest(*args: str) -> str:
-    out = io.StringIO()
-    call_command("ingest", *args, stdout=out, stderr=io.StringIO())
-    return out.getvalue()
 
 
 STORIES = [

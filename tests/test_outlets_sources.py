@@ -4,17 +4,16 @@ aliases still decide."""
 
 from __future__ import annotations
 
-import io
 import json
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 
 from articles.ingest.outlets import outlet_key
 from articles.models import Article, Source, SourceAlias
-from tests.factories import make_source
+from tests.factories import ingest, make_source
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,12 +37,6 @@ def dump(path: Path, records: list[tuple[str, str]], start: int = 0) -> Path:
             record = {"title": f"Story {n}", "text": f"Body of story {n}.", "source": source}
             f.write(json.dumps(record | {"url": url}) + "\n")
     return path
-
-
-def ingest(*args: str) -> str:
-    out = io.StringIO()
-    call_command("ingest", *args, stdout=out, stderr=io.StringIO())
-    return out.getvalue()
 
 
 def aliases(source: Source) -> list[str]:
