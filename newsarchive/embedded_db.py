@@ -77,7 +77,10 @@ def _start() -> str:
     from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
 
     pgdata = pgdata_dir()
-    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    # Made here: pgserver makes a missing folder with exist_ok=False, which fails in all but
+    # one of the processes that start at once on a fresh checkout (the test processes of
+    # `make test`); its own lock then lets one of them run initdb.
+    pgdata.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(pgdata, cleanup_mode=None)
     host = parse_qs(urlparse(server.get_uri()).query)["host"][0]
     with pgserver.PostgresServer._lock:

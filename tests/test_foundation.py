@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -135,6 +136,37 @@ def test_healthz_answers_503_when_the_embedded_server_cannot_start(tmp_path):
     assert result.stdout.split("\n")[0] == "503 {'status': 'error', 'database': 'unavailable'}", (
         result.stderr
     )
+
+
+def test_processes_starting_a_fresh_embedded_server_at_once_all_succeed(tmp_path):
+    if os.environ.get("DATABASE_URL"):
+        pytest.skip("the embedded server is not in use (DATABASE_URL is set)")
+    env = {**os.environ, "NEWSARCHIVE_PGDATA": str(tmp_path / "fresh" / "pgdata")}
+    # Each process imports first, then waits for the same instant, as the test processes of
+    # `make test` reach their first query together on a fresh checkout.
+    at = time.time() + 2
+    code = (
+        "import time; from newsarchive import embedded_db; "
+        f"time.sleep(max(0, {at} - time.time())); print(embedded_db.socket_dir())"
+    )
+    starts = [
+        subprocess.Popen(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    try:
+        results = [(p.wait(timeout=120), *p.communicate()) for p in starts]
+    finally:
+        stop = "from newsarchive import embedded_db; embedded_db.stop()"
+        subprocess.run([sys.executable, "-c", stop], cwd=ROOT, env=env, timeout=60, check=False)
+    assert [code for code, _, _ in results] == [0] * 6, [err[-500:] for _, _, err in results]
+    assert len({out for _, out, _ in results}) == 1  # one server, one socket folder
 
 
 def test_processes_creating_the_same_embedded_database_at_once_all_succeed(tmp_path):
