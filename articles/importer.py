@@ -572,7 +572,7 @@ class Importer:
                     SELECT * FROM unnest(%s::bigint[], %s::bigint[])
                     ON CONFLICT DO NOTHING
                     """,  # noqa: S608 -- table names come from the models
-                    [[a for a, _ in links], [t for _, t in links]],
+                    [_integers(a for a, _ in links), _integers(t for _, t in links)],
                 )
             bylines = [
                 (inserted[r.fingerprint], author_ids[name], position)
@@ -587,7 +587,7 @@ class Importer:
                     SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::smallint[])
                     ON CONFLICT DO NOTHING
                     """,  # noqa: S608 -- table names come from the models
-                    [[b[0] for b in bylines], [b[1] for b in bylines], [b[2] for b in bylines]],
+                    [_integers(b[i] for b in bylines) for i in range(3)],
                 )
             grouped = self._group_near_duplicates(cursor, new_rows, inserted)
             created, duplicates = len(inserted), len(rows) - len(inserted)
@@ -1049,7 +1049,7 @@ def group_near_duplicates(cursor: Any, signed: dict[int, tuple[int, ...]]) -> in
             ORDER BY band_key, article_id LIMIT %s
         ) b
         """,  # noqa: S608
-        [all_keys, MAX_CANDIDATES],
+        [_integers(all_keys), MAX_CANDIDATES],
     )
     holders: dict[int, list[int]] = {}
     for key, pk in cursor.fetchall():
@@ -1064,8 +1064,8 @@ def group_near_duplicates(cursor: Any, signed: dict[int, tuple[int, ...]]) -> in
         SELECT * FROM unnest(%s::bigint[], %s::bigint[])
         """,  # noqa: S608 -- table names come from the models
         [
-            [k for ks in keys.values() for k in ks],
-            [pk for pk, ks in keys.items() for _ in ks],
+            _integers(k for ks in keys.values() for k in ks),
+            _integers(pk for pk, ks in keys.items() for _ in ks),
         ],
     )
     pairs: set[tuple[int, int]] = set()
@@ -1169,6 +1169,13 @@ def _remember(row: _Row, fps: set[str], urls: set[str], canonicals: set[str]) ->
         urls.add(row.url)
     if row.canonical_url:
         canonicals.add(row.canonical_url)
+
+
+def _integers(values: Iterable[int]) -> str:
+    """A PostgreSQL array literal of integers: psycopg's client-side binding quotes a list
+    element by element in Python (12 ms for the 16,000 band keys of a batch, against 2 ms
+    for one string)."""
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def _is_deadlock(exc: BaseException) -> bool:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from articles.ingest.neardup import NUM_PERM, minhash_signature, similarity
+from articles.ingest.neardup import NUM_BINS, minhash_signature, similarity
 from tests.conftest import ROOT
 
 STORY = (
@@ -50,7 +50,7 @@ def test_the_signature_is_stable_across_processes():
         for seed in ("1", "2")
     }
     assert outputs == {f"{minhash_signature(STORY)[:8]}\n"}
-    assert len(minhash_signature(STORY)) == NUM_PERM
+    assert len(minhash_signature(STORY)) == NUM_BINS
 
 
 def test_the_cost_per_article_is_small():

@@ -211,3 +211,37 @@ def test_articles_stored_without_detection_are_grouped_by_the_command(tmp_path):
     out = io.StringIO()
     call_command("group_near_duplicates", stdout=out)
     assert "read 0 articles; 0 grouped" in out.getvalue()
+
+
+def test_the_migration_gives_stored_articles_the_band_keys_of_todays_signatures(tmp_path):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from articles.ingest.neardup import band_keys, signature_of
+
+    ingest(str(write(tmp_path / "first.jsonl", STORIES[:1] + STORIES[3:])))
+    wire = Article.objects.get(title="Landslide buries village")
+    budget = Article.objects.get(title="Council approves budget")
+    executor = MigrationExecutor(connection)
+    executor.migrate([("articles", "0017_history_byline")])
+    try:
+        # Keys as signatures of another kind left them: they meet no key of today's.
+        NearDuplicateBand.objects.all().delete()
+        NearDuplicateBand.objects.bulk_create(
+            NearDuplicateBand(band_key=key, article_id=wire.pk) for key in range(1, 17)
+        )
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+    signature = signature_of(wire.body)
+    assert signature is not None
+    stored = NearDuplicateBand.objects.filter(article_id=wire.pk).values_list("band_key", flat=True)
+    assert sorted(stored) == sorted(band_keys(signature))
+    # An article that had no keys gets none: the command groups those.
+    assert not NearDuplicateBand.objects.filter(article_id=budget.pk).exists()
+    # A version imported now finds the stored story through its new keys (both join a group).
+    later = ingest(str(write(tmp_path / "later.jsonl", STORIES[1:2])))
+    assert "2 near-duplicates grouped" in later
+    assert Article.objects.filter(duplicate_group=wire.pk).count() == 2
