@@ -354,6 +354,18 @@ def test_related_articles_come_from_the_engine_for_untagged_articles_too(index_a
     assert "Hidden dates" not in related and "Dates festival" not in related
 
 
+def test_related_articles_pass_over_hidden_ones_that_rank_first(index_articles):
+    a = make_article("Dates festival", "Dates festival in Qassim draws visitors to the palms")
+    for n in range(2):
+        make_article(f"Hidden {n}", "Dates festival in Qassim draws visitors", is_hidden=True)
+    for n in range(3):
+        make_article(f"Visible {n}", f"Dates harvest in Qassim, part {n}")
+    make_article("Football", "A football match in Riyadh")
+    index_articles()
+    related = [r.title for r in related_articles(a, [], limit=2)]
+    assert len(related) == 2 and all(t.startswith("Visible") for t in related)
+
+
 def test_a_hit_deep_in_a_long_body_is_found_and_marked_in_its_snippet(index_articles):
     make_article("Long", "Quiet words fill the page. " * 400 + "Then the rivers flooded the town.")
     make_article(

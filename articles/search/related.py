@@ -53,5 +53,12 @@ def related_articles(article: Any, tag_ids: list[int], limit: int = 5) -> list[A
     addresses = [address for _, address in found.hits]
     if not addresses:
         return []
-    ids = [int(pk) for pk in s.fast_field_values("id", addresses) if pk is not None]
-    return fetch_articles([pk for pk in ids if pk != article.pk], snippets=False)[:limit]
+    ids = [
+        int(pk) for pk in s.fast_field_values("id", addresses) if pk is not None and pk != article.pk
+    ]
+    # Only as many rows as are shown are read, unless hidden ones were among them: on an
+    # article page read for the first time, each row read costs.
+    shown = fetch_articles(ids[:limit], snippets=False)
+    if len(shown) < limit:
+        shown += fetch_articles(ids[limit:], snippets=False)
+    return shown[:limit]
