@@ -37,7 +37,7 @@ from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from newsarchive.startup import freeze_loaded_objects
 
@@ -523,6 +523,15 @@ class Runner:
             "result": result,
         }
 
+    @staticmethod
+    def cpu_ms(fn: Callable[[], Any], reps: int) -> float:
+        """CPU milliseconds per call of `fn`, every thread of this process counted (the
+        search function's facet thread too)."""
+        started = time.process_time()
+        for _ in range(reps):
+            fn()
+        return round((time.process_time() - started) * 1000 / max(1, reps), 2)
+
     def get(self, client: Any, path: str) -> Any:
         response = client.get(path)
         if response.status_code != 200:
@@ -544,6 +553,7 @@ class Runner:
             request = self.search_request(query)
             timing = self.timed(partial(search, request), self.o.repetitions, 2)
             found = timing.pop("result")
+            timing["cpu_ms"] = self.cpu_ms(partial(search, request), self.o.repetitions)
             row: dict[str, Any] = {
                 "label": query.label,
                 "class": query.query_class,
@@ -852,6 +862,7 @@ class Runner:
             results["peers"] = self.measure_peers(queries, corpus)
         workload = load_workload(queries, paths)
         results["cpu_per_request"] = self.measure_cpu(workload)
+        results["cpu_per_request"].update(search_function_share(results["searches"], workload))
         if self.o.load:
             results["load"] = self.load_test(workload)
         results["problems"] = self.problems
@@ -881,6 +892,26 @@ def load_workload(queries: list[Query], paths: dict[str, list[str]]) -> list[dic
     browse = [p for name, ps in paths.items() if name != "article" for p in ps]
     workload += [{"kind": "browse", "path": p} for p in browse] * 8
     return workload
+
+
+def search_function_share(
+    searches: list[dict[str, Any]], workload: list[dict[str, str]]
+) -> dict[str, Any]:
+    """The search function's own CPU (index, facets, the page's rows; no page or JSON) per
+    request of the load mix: what two cores could serve if nothing else cost anything."""
+    cpu = {}
+    for row in searches:
+        for base in ("/search/", "/api/search"):
+            cpu[f"{base}?{urlencode(row['params'])}"] = row["function"]["cpu_ms"]
+    spent = sum(cpu.get(item["path"], 0.0) for item in workload)
+    per_request = spent / max(1, len(workload))
+    cores = os.cpu_count() or 1
+    return {
+        "search_function_ms": round(per_request, 2),
+        "search_function_ceiling_requests_per_s": (
+            round(cores * 1000 / per_request, 1) if per_request else None
+        ),
+    }
 
 
 def _process_cpu_ms(pid: int, *, threads: bool = False) -> float:

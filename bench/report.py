@@ -304,12 +304,19 @@ def _cpu_line(cpu: dict[str, Any]) -> str:
     kinds = ", ".join(
         f"{kind} {v['python_ms']} + {v['postgresql_ms']}" for kind, v in cpu["by_kind"].items()
     )
-    return (
+    line = (
         f"CPU per request of the load mix: Python {mix['python_ms']} ms (search index "
         f"included) + PostgreSQL {mix['postgresql_ms']} ms ({kinds}): {cpu['cores']} cores "
         f"serve at most {cpu['ceiling_requests_per_s']} requests/s, PostgreSQL alone at most "
         f"{cpu['postgresql_ceiling_requests_per_s']}"
     )
+    if cpu.get("search_function_ms"):
+        line += (
+            f"; the searches' own search function alone (index, facets, rows; no page or "
+            f"JSON) {cpu['search_function_ms']} ms per request of the mix: at most "
+            f"{cpu['search_function_ceiling_requests_per_s']} requests/s"
+        )
+    return line
 
 
 def markdown(results: dict[str, Any]) -> str:

@@ -164,6 +164,12 @@ def test_bench_end_to_end(smoke_env: dict[str, str], tmp_path: Path) -> None:
         cpu["cores"] * 1000 / (cpu["mix"]["python_ms"] + cpu["mix"]["postgresql_ms"]), rel=0.01
     )
     assert "CPU per request of the load mix" in done.stdout
+    # The search function's own share: part of the web process's, and what caps it.
+    assert 0 < cpu["search_function_ms"] < cpu["mix"]["python_ms"]
+    assert cpu["search_function_ceiling_requests_per_s"] == pytest.approx(
+        cpu["cores"] * 1000 / cpu["search_function_ms"], rel=0.01
+    )
+    assert "the searches' own search function alone" in done.stdout
 
     # Every target, with an honest verdict.
     verdicts = {t["target"]: t["met"] for t in results["targets"]}

@@ -92,9 +92,9 @@ def _signatures(bodies: list[str], min_shingles: int) -> list[tuple[int, ...] | 
         shingles ^= shingles >> np.uint64(31)
     cells = np.repeat(np.arange(len(bodies), dtype=np.int64) * NUM_BINS, per_body)
     cells += (shingles >> np.uint64(_BIN_SHIFT)).astype(np.int64)
-    values = np.full(len(bodies) * NUM_BINS, _EMPTY, dtype=np.uint64)
-    np.minimum.at(values, cells, shingles & np.uint64(_MAX_HASH))
-    values = values.reshape(len(bodies), NUM_BINS)
+    flat = np.full(len(bodies) * NUM_BINS, _EMPTY, dtype=np.uint64)
+    np.minimum.at(flat, cells, shingles & np.uint64(_MAX_HASH))
+    values = flat.reshape(len(bodies), NUM_BINS)
     _densify(values)
     for body in np.flatnonzero(per_body >= min_shingles):
         found[body] = tuple(values[body].tolist())

@@ -54,7 +54,9 @@ def related_articles(article: Any, tag_ids: list[int], limit: int = 5) -> list[A
     if not addresses:
         return []
     ids = [
-        int(pk) for pk in s.fast_field_values("id", addresses) if pk is not None and pk != article.pk
+        int(pk)
+        for pk in s.fast_field_values("id", addresses)
+        if pk is not None and pk != article.pk
     ]
     # Only as many rows as are shown are read, unless hidden ones were among them: on an
     # article page read for the first time, each row read costs.
