@@ -1,8 +1,9 @@
-"""MinHash signatures of bodies: near-duplicates score high, different stories low, and a
-signature is the same in any process."""
+"""MinHash signatures of bodies: near-duplicates score high, different stories low, a
+signature is the same in any process, and the bench measures them on real articles."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -79,3 +80,20 @@ def test_a_batch_gives_each_body_its_own_signature_and_short_bodies_none():
         len(set(band_keys(minhash_signature(STORY))) & set(band_keys(minhash_signature(OTHER))))
         == 0
     )
+
+
+def test_the_bench_measures_accuracy_and_cost_on_real_articles(corpora):
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.neardup", "--articles", "60"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "NEWSARCHIVE_CORPORA": str(corpora)},
+    )
+    accuracy, cost = done.stdout.splitlines()
+    # 60 edited copies and 59 pairs of different stories (none too short to sign).
+    assert accuracy.startswith("accuracy: 119 pairs;")
+    agreed = int(accuracy.split("as the exact one for ")[1].split(" of ")[0])
+    assert agreed >= 110
+    assert cost.startswith("cost: ") and "ms of CPU per article" in cost

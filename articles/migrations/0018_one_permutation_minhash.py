@@ -1,7 +1,7 @@
 """Near-duplicate band keys are re-signed: the signatures are one-permutation MinHash
 (articles/ingest/neardup.py), whose band keys never meet those of 128-permutation
 signatures. Every article that had band keys gets the new ones; groups stay as they are.
-About a minute per 200,000 articles."""
+Nine minutes for 1,000,000 articles on two cores."""
 
 from django.db import migrations
 
