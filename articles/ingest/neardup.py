@@ -46,7 +46,7 @@ _P = 0x100000001B3  # FNV's 64-bit prime
 _SHINGLE_MULTIPLIER = 0x9E3779B97F4A7C15
 # How many other bins an empty bin tries, in its own fixed order, before it takes the
 # first filled bin; with 20 shingles (the fewest a signature is made of) the fallback
-# is needed about once in 10,000 bins.
+# is needed fewer than once in 10,000 bins.
 _DENSIFY_TRIES = 64
 
 
