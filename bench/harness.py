@@ -37,7 +37,7 @@ from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from newsarchive.startup import freeze_loaded_objects
 
@@ -862,7 +862,9 @@ class Runner:
             results["peers"] = self.measure_peers(queries, corpus)
         workload = load_workload(queries, paths)
         results["cpu_per_request"] = self.measure_cpu(workload)
-        results["cpu_per_request"].update(search_function_share(results["searches"], workload))
+        results["cpu_per_request"].update(
+            search_function_share(queries, results["searches"], workload)
+        )
         if self.o.load:
             results["load"] = self.load_test(workload)
         results["problems"] = self.problems
@@ -895,14 +897,15 @@ def load_workload(queries: list[Query], paths: dict[str, list[str]]) -> list[dic
 
 
 def search_function_share(
-    searches: list[dict[str, Any]], workload: list[dict[str, str]]
+    queries: list[Query], searches: list[dict[str, Any]], workload: list[dict[str, str]]
 ) -> dict[str, Any]:
     """The search function's own CPU (index, facets, the page's rows; no page or JSON) per
-    request of the load mix: what two cores could serve if nothing else cost anything."""
+    request of the load mix (`searches`: measure_searches' rows, one per query in order):
+    what the cores could serve if nothing else cost anything."""
     cpu = {}
-    for row in searches:
+    for query, row in zip(queries, searches, strict=True):
         for base in ("/search/", "/api/search"):
-            cpu[f"{base}?{urlencode(row['params'])}"] = row["function"]["cpu_ms"]
+            cpu[query.path(base)] = row["function"]["cpu_ms"]
     spent = sum(cpu.get(item["path"], 0.0) for item in workload)
     per_request = spent / max(1, len(workload))
     cores = os.cpu_count() or 1

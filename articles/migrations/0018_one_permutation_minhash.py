@@ -38,11 +38,13 @@ def resign(apps, schema_editor):
             cursor.execute(
                 "INSERT INTO articles_nearduplicate_band (band_key, article_id) "
                 "SELECT * FROM unnest(%s::bigint[], %s::bigint[])",
-                [
-                    "{" + ",".join(str(k) for k, _ in pairs) + "}",
-                    "{" + ",".join(str(pk) for _, pk in pairs) + "}",
-                ],
+                [_array(k for k, _ in pairs), _array(pk for _, pk in pairs)],
             )
+
+
+def _array(values):
+    """A PostgreSQL array literal: one string binds far faster than a long list."""
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 class Migration(migrations.Migration):
