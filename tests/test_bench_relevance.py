@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench.harness import with_database
-from bench.relevance import copies, documents
+from bench.relevance import copies, documents, related
 from bench.relevance.documents import Doc, build_export, read_bbc, read_export
 from bench.relevance.engines import Answer, fts5_match
 from bench.relevance.evaluate import run_engine
@@ -431,6 +431,19 @@ def test_relevance_end_to_end(smoke_env: dict[str, str], tmp_path: Path) -> None
     ours = results["engines"]["ours"]
     if ours["available"]:
         assert [q["ours"]["rank"] for q in titles] == [1, 1, 1]
+        # Every BBC article kept (the byte-identical twin is one) asked for its related ones.
+        judged = results["related"]
+        assert judged["articles"] == results["corpus"]["bbc_kept"]
+        assert 0.0 <= judged["precision_at_5"] <= 1.0
+        assert set(judged["by_category"]) <= {
+            "business",
+            "entertainment",
+            "politics",
+            "sport",
+            "tech",
+        }
+        assert judged["ms_p95"] >= judged["ms_p50"] > 0
+        assert "| related articles | P@5 | first right |" in done.stdout
     else:
         assert ours["note"].startswith("not run:") and "ours: not run:" in done.stdout
 
@@ -458,3 +471,26 @@ def test_relevance_says_what_is_wrong_in_one_line(smoke_env: dict[str, str], tmp
     assert done.returncode == 1
     assert "nowhere/bbc: corpus folder not found" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_related_article_is_right_only_in_its_own_bbc_category() -> None:
+    assert related.category("bbc/sport/011") == "sport"
+    assert related.category("saudinewsnet/2015-07-21/3") is None
+    assert related.category("distractor/17") is None
+    assert related.category(None) is None
+    text = related.table(
+        {
+            "articles": 2120,
+            "precision_at_5": 0.9,
+            "first_right": 0.95,
+            "by_category": {"business": 0.8, "sport": 1.0},
+            "ms_p50": 4.31,
+            "ms_p95": 9.0,
+        }
+    )
+    assert text.splitlines()[0] == (
+        "| related articles | P@5 | first right | business | sport | p50 ms | p95 ms |"
+    )
+    assert (
+        text.splitlines()[2] == "| 2,120 BBC articles | 0.900 | 0.950 | 0.800 | 1.000 | 4.3 | 9.0 |"
+    )

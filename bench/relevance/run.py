@@ -20,7 +20,7 @@ from typing import Any, TextIO
 from bench import harness
 from bench.peers import Fts5Peer, TantivyPeer, fts5_available
 
-from . import copies, documents, evaluate, queries
+from . import copies, documents, evaluate, queries, related
 from .engines import Fts5, Ours, Tantivy, ours_available
 
 SUFFIX = "_relevance"
@@ -305,6 +305,10 @@ class Evaluation:
         for name in ("sqlite_fts5", "tantivy"):
             if f"{name}_build_s" in build:
                 engines[name]["build_s"] = build[f"{name}_build_s"]
+        related_result = None
+        if ours is not None:
+            self.say("ours: the related articles of every BBC article")
+            related_result = related.evaluate(ours_keys)
         machine["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
         return {
             "corpus": {
@@ -319,6 +323,7 @@ class Evaluation:
             "broad": self.o.broad,
             "queries_file": str(queries_path),
             "engines": engines,
+            "related": related_result,
             "queries": [
                 {
                     "kind": q.kind,
@@ -342,6 +347,8 @@ class Evaluation:
     def write(self, results: dict[str, Any]) -> str:
         """Write the JSON and the Markdown table; the table."""
         text = evaluate.table(results)
+        if results.get("related"):
+            text += "\n\n" + related.table(results["related"])
         self.output.parent.mkdir(parents=True, exist_ok=True)
         self.output.write_text(json.dumps(results, indent=1, ensure_ascii=False), "utf-8")
         self.output.with_suffix(".md").write_text(text + "\n", "utf-8")
