@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 from urllib.parse import quote
 
@@ -504,6 +506,16 @@ class ArticleAuthor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author} ({self.position + 1})"
+
+
+def attach_tags_and_authors(article: Any) -> None:
+    """Give an article read with `with_tag_rows()` and `with_author_rows()` its `tag_list`
+    (by name) and `author_list` (in byline order) from those rows: no further query."""
+    tags = [Tag(id=pk, name=name, slug=slug) for pk, name, slug in json.loads(article.tag_rows)]
+    article.tag_list = sorted(tags, key=attrgetter("name"))
+    article.author_list = [
+        Author(id=pk, name=name, slug=slug) for pk, name, slug in json.loads(article.author_rows)
+    ]
 
 
 def byline_of(article_id: int | None) -> list[list[Any]]:

@@ -32,7 +32,16 @@ from .citations import apa, bibtex, chicago, citable, json_ld, meta_tags, mla, r
 from .counts import source_counts, tag_counts
 from .filters import MORE_FACETS, UNDATED, ArticleFilter
 from .languages import RTL_LANGUAGES, language_name
-from .models import Article, Author, Source, SourceRedirect, Tag, TagRedirect, article_path
+from .models import (
+    Article,
+    Author,
+    Source,
+    SourceRedirect,
+    Tag,
+    TagRedirect,
+    article_path,
+    attach_tags_and_authors,
+)
 from .sanitize import csv_cell
 from .search import (
     MAX_RESULTS,
@@ -434,14 +443,19 @@ class _Echo:
 
 
 def article_detail(request: HttpRequest, id: int, slug: str) -> HttpResponse:
-    article = get_object_or_404(Article.objects.visible().select_related("source"), pk=id)
+    # Its tags and authors come in the same statement (attach_tags_and_authors).
+    article = get_object_or_404(
+        Article.objects.visible().select_related("source").with_tag_rows().with_author_rows(),
+        pk=id,
+    )
     if slug != article.slug:
         url = article.get_absolute_url()
         if request.GET:
             url += "?" + request.GET.urlencode()
         return HttpResponsePermanentRedirect(url)
 
-    tags = list(article.tags.only("name", "slug"))
+    attach_tags_and_authors(article)
+    tags = article.tag_list
     authors = article.byline()
     q = request.GET.get("q", "").strip()
     marked = marked_article(article, q) if q else None

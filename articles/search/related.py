@@ -20,6 +20,10 @@ from .searcher import fetch_articles
 
 # The body is read this far for its telling words.
 MLT_BODY_CHARS = 20_000
+# How many of them make the query.
+MLT_TERMS = 25
+# A word in more than this share of the archive's articles tells nothing.
+MLT_MAX_SHARE = 0.2
 TAG_BOOST = 0.5
 MAX_TAGS = 20
 
@@ -36,9 +40,9 @@ def related_articles(article: Any, tag_ids: list[int], limit: int = 5) -> list[A
         schema(),
         fields,
         min_doc_frequency=2,
-        max_doc_frequency=max(10, s.num_docs // 5),
+        max_doc_frequency=max(10, int(s.num_docs * MLT_MAX_SHARE)),
         min_term_frequency=1,
-        max_query_terms=25,
+        max_query_terms=MLT_TERMS,
         min_word_length=3,
         max_word_length=40,
     )

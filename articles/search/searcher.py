@@ -11,11 +11,9 @@ hidden or deleted article.
 from __future__ import annotations
 
 import calendar
-import json
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
-from operator import attrgetter
 from typing import Any
 
 from django.db.models import Q, TextField
@@ -589,7 +587,7 @@ def fetch_articles(
     """The articles of `ids` in that order (visible ones, unless `include_hidden`), each with
     its tags by name as `tag_list`, its authors in byline order as `author_list` and, with
     `snippets`, a marked snippet."""
-    from articles.models import Article, Author, Tag
+    from articles.models import Article, attach_tags_and_authors
 
     if not ids:
         return []
@@ -603,12 +601,7 @@ def fetch_articles(
     articles: list[Any] = [by_id[i] for i in ids if i in by_id]
     marker = Marker(s, compiled) if snippets and s is not None and compiled is not None else None
     for article in articles:
-        tags = [Tag(id=pk, name=name, slug=slug) for pk, name, slug in json.loads(article.tag_rows)]
-        article.tag_list = sorted(tags, key=attrgetter("name"))
-        article.author_list = [
-            Author(id=pk, name=name, slug=slug)
-            for pk, name, slug in json.loads(article.author_rows)
-        ]
+        attach_tags_and_authors(article)
         text = getattr(article, "snippet_source", "") or ""
         if not snippets:
             article.snippet = ""
