@@ -3,9 +3,12 @@
 # index (docs/benchmarks.md, "Import speed against the importer before").
 #
 #   docs/import_ab.sh OTHER_CHECKOUT [RECORDS] [ROUNDS]
+#   FORMAT=text docs/import_ab.sh OTHER_CHECKOUT [FILES] [ROUNDS]
 #
 # RECORDS (default 30000) are the first lines of the 1,000,000-article bench corpus
-# (var/bench/corpus-1000000-seed42.jsonl, made by `python -m bench --articles 1000000`).
+# (var/bench/corpus-1000000-seed42.jsonl, made by `python -m bench --articles 1000000`);
+# with FORMAT=text, FILES plain-text files of the bench's generator (seed 43, as the bench's
+# plain-text import) in a folder.
 # Each round imports them with OTHER_CHECKOUT's code, with this checkout's, and with this
 # checkout's with --no-near-duplicates, into the PostgreSQL of POSTGRES (default the system
 # server at 127.0.0.1:5432, databases import_ab_*). Prints the wall time, the command's CPU
@@ -18,11 +21,20 @@ ROUNDS=${3:-3}
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 PY=${PYTHON:-$HERE/.venv/bin/python}
 POSTGRES=${POSTGRES:-postgres://postgres@127.0.0.1:5432}
+FORMAT=${FORMAT:-jsonl}
 CORPUS=$HERE/var/bench/corpus-1000000-seed42.jsonl
 WORK=$HERE/var/import_ab
 mkdir -p "$WORK"
-INPUT=$WORK/first-$RECORDS.jsonl
-[ -s "$INPUT" ] || head -n "$RECORDS" "$CORPUS" > "$INPUT"
+if [ "$FORMAT" = text ]; then
+    INPUT=$WORK/text-$RECORDS
+    [ -d "$INPUT" ] || (cd "$HERE" && "$PY" -c "import sys; from pathlib import Path; \
+from bench.corpus import CorpusSpec, write_text_files; \
+write_text_files(CorpusSpec(articles=int(sys.argv[1]), seed=43), Path(sys.argv[2]))" \
+        "$RECORDS" "$INPUT")
+else
+    INPUT=$WORK/first-$RECORDS.jsonl
+    [ -s "$INPUT" ] || head -n "$RECORDS" "$CORPUS" > "$INPUT"
+fi
 
 # The server's postmaster (its data folder's postmaster.pid names it).
 DATA=$(psql -At "$POSTGRES/postgres" -c "SHOW data_directory")
@@ -65,7 +77,7 @@ for round in $(seq "$ROUNDS"); do
         sync; sleep 2
         before=$(server_cpu)
         (cd "$checkout" && /usr/bin/time -o "$WORK/time" -f "wall %e s, cpu %U+%S s, rss %M KB" \
-            "$PY" manage.py ingest "$INPUT" --format jsonl $flags > "$WORK/$db.log" 2>&1)
+            "$PY" manage.py ingest "$INPUT" --format "$FORMAT" $flags > "$WORK/$db.log" 2>&1)
         after=$(server_cpu)
         echo "round $round $variant: $(cat "$WORK/time"), server cpu $("$PY" -c "print(round($after - $before, 1))") s"
     done
